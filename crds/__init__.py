@@ -1,0 +1,1 @@
+"""Data only: the flagger.app CustomResourceDefinitions, installed as ``flagger_py.crds``."""

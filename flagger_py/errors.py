@@ -1,0 +1,97 @@
+"""The one exception tree of flagger-py.
+
+Every error the product raises on purpose is one of these. Transport errors (httpx, the
+Kubernetes client, YAML parsers) never leave the layer that caught them: they are translated
+into this tree and chained as ``__cause__``.
+
+    FlaggerError
+    ├── SpecError               a user's object is invalid; carries the list of problems
+    ├── PluginError
+    │   └── PluginNotFound      no router / metric provider / notifier of that name
+    └── ProviderError
+        ├── ProviderUnavailable network error, timeout, 5xx: worth retrying
+        ├── ProviderAuthError   401/403 or missing credentials
+        ├── ProviderConfigError the template or provider settings are wrong
+        └── NoDataError         the query ran and returned no value
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a user's object: where (``spec.analysis.stepWeight``) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class FlaggerError(Exception):
+    """Root of every error flagger-py raises on purpose."""
+
+
+class SpecError(FlaggerError):
+    """A user's object is invalid.
+
+    ``problems`` are lines of the form ``spec.analysis.stepWeight: must be an integer (got 'ten')``,
+    written for the person who wrote the YAML.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("; ".join(map(str, self.problems)) if self.problems else "invalid object")
+
+
+class PluginError(FlaggerError):
+    """A plugin could not be loaded or registered."""
+
+
+class PluginNotFound(PluginError):
+    """No plugin of that name in the entry-point group; lists the available names."""
+
+    def __init__(self, group: str, name: str, available: Sequence[str]) -> None:
+        self.group = group
+        self.name = name
+        self.available: tuple[str, ...] = tuple(sorted(available))
+        names = ", ".join(self.available) or "none installed"
+        super().__init__(f"unknown {group} {name!r}; available: {names}")
+
+
+class ProviderError(FlaggerError):
+    """A metrics provider, router backend or notifier failed."""
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached or answered with a server error."""
+
+
+class ProviderAuthError(ProviderError):
+    """The provider refused the credentials, or none were configured."""
+
+
+class ProviderConfigError(ProviderError):
+    """The provider settings or the query are wrong; retrying will not help."""
+
+
+class NoDataError(ProviderError):
+    """The query ran but returned no value (empty result or NaN)."""
+
+
+__all__ = [
+    "FlaggerError",
+    "NoDataError",
+    "PluginError",
+    "PluginNotFound",
+    "Problem",
+    "ProviderAuthError",
+    "ProviderConfigError",
+    "ProviderError",
+    "ProviderUnavailable",
+    "SpecError",
+]

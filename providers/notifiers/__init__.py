@@ -1,0 +1,1 @@
+"""Alert notifiers (entry-point group ``flagger_py.notifiers``): one module per chat service."""

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the test control plane and tools from the Go module proxy into a git-ignored cache:
+#   .cache/testenv/k8s-<version>/bin: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+#   .cache/testenv/tools-<hash>/bin:  kwok, helm
+# Idempotent: a binary that is already built is not built again. Versions are pinned by the go.mod
+# files beside this script (testenv/k8s, testenv/tools). Prints one progress line per step.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+cache="${FLAGGER_PY_TESTENV_CACHE:-$root/.cache/testenv}"
+k8s_version="$(awk '/^require k8s.io\/kubernetes/ {print $3}' "$here/k8s/go.mod")"
+tools_hash="$(cat "$here/tools/go.mod" "$here/tools/go.sum" | sha256sum | cut -c1-12)"
+k8s_bin="$cache/k8s-$k8s_version/bin"
+tools_bin="$cache/tools-$tools_hash/bin"
+# Go 1.27 turns on encoding/json/v2, which breaks the OpenAPI document kube-apiserver serves.
+export GOEXPERIMENT=nojsonv2 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1"
+ldflags="$ldflags -X k8s.io/component-base/version.gitMinor=$(echo "$k8s_version" | cut -d. -f2)"
+
+if ! command -v go >/dev/null; then
+  echo "testenv: the Go toolchain is required to build the test binaries (go not on PATH)" >&2
+  exit 1
+fi
+
+build() {  # build <module dir> <output dir> <ldflags> <package...>
+  local dir="$1" out="$2" flags="$3"; shift 3
+  local missing=()
+  for pkg in "$@"; do
+    [ -x "$out/$(basename "$pkg")" ] || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    echo "testenv: up to date: ${*##*/} in $out"
+    return
+  fi
+  mkdir -p "$out"
+  local start=$SECONDS
+  echo "testenv: building ${missing[*]##*/} into $out ..."
+  (cd "$dir" && go build -trimpath -ldflags "$flags" -o "$out/" "${missing[@]}")
+  echo "testenv: built ${missing[*]##*/} in $((SECONDS - start))s"
+}
+
+build "$here/k8s" "$k8s_bin" "$ldflags" \
+  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+build "$here/tools" "$tools_bin" "-s -w" sigs.k8s.io/kwok/cmd/kwok helm.sh/helm/v3/cmd/helm
+
+# One stable place for the fixtures to look.
+mkdir -p "$cache/bin"
+for b in "$k8s_bin"/* "$tools_bin"/*; do ln -sf "$b" "$cache/bin/$(basename "$b")"; done
+echo "testenv: binaries ready in $cache/bin ($(du -sh "$cache" | cut -f1) cache)"

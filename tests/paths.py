@@ -1,0 +1,17 @@
+"""Where the test data lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+REFERENCE = SHARED / "flagger-reference"
+THIRDPARTY_CRDS = SHARED / "thirdparty-crds"
+BROKEN = REPO / "tests" / "validate" / "broken"
+CRDS = REPO / "crds"
+
+
+def reference_files() -> list[Path]:
+    """Every manifest under shared/flagger-reference except Flagger's CRD itself."""
+    return sorted(p for p in REFERENCE.rglob("*.yaml") if p.name != "crd.yaml")
