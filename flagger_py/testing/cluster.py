@@ -269,6 +269,7 @@ class LocalCluster(Cluster):
             f"--initial-cluster=default=http://127.0.0.1:{peer_port}",
             "--log-level=warn",
             "--quota-backend-bytes=4294967296",
+            "--experimental-watch-progress-notify-interval=1s",
         ])
         self._spawn("kube-apiserver", [
             str(bin_dir / "kube-apiserver"),
@@ -286,6 +287,10 @@ class LocalCluster(Cluster):
             "--allow-privileged=true",
             "--profiling=false",
             "--endpoint-reconciler-type=none",
+            # etcd 3.4 (Debian's) cannot answer watch-progress requests, so streaming lists cannot be
+            # served; with WatchList on, newer clients (kwok) end every watch in an error and relist
+            # with back-off, and pods take many seconds to become Running.
+            "--feature-gates=WatchList=false",
             "--v=1",
         ])
         wait_until("kube-apiserver /readyz", lambda: self.api.request("GET", "/readyz").status_code == 200, timeout)
@@ -329,6 +334,16 @@ class LocalCluster(Cluster):
             timeout,
         )
         wait_until(f"{nodes} Ready fake nodes", lambda: _ready_nodes(self.api) >= nodes, timeout)
+        # New nodes get the not-ready taint at admission; the node lifecycle controller (not run
+        # here: kwok sends no heartbeats) would lift it once they are Ready. Lift it ourselves.
+        for index in range(nodes):
+            response = self.api.request(
+                "PATCH",
+                f"/api/v1/nodes/kwok-node-{index}",
+                {"spec": {"taints": None}},
+                content_type="application/merge-patch+json",
+            )
+            response.raise_for_status()
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         log = self.workdir / f"{name}.log"
@@ -352,7 +367,7 @@ class LocalCluster(Cluster):
                     os.killpg(process.popen.pid, signal.SIGTERM)
         for process in reversed(self.processes):
             try:
-                process.popen.wait(timeout=10)
+                process.popen.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.popen.pid, signal.SIGKILL)

@@ -1,0 +1,106 @@
+"""A real Prometheus (Debian's ``prometheus`` package) for tests, scraping given local targets.
+
+    with Prometheus.start(["127.0.0.1:9100"]) as prom:
+        prom.query("up")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from flagger_py.testing.cluster import ClusterError, free_port, wait_until
+
+
+@dataclass
+class Prometheus:
+    """A Prometheus process on a free loopback port; stop() ends the process it started."""
+
+    url: str
+    workdir: Path
+    popen: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(
+        cls,
+        targets: list[str],
+        *,
+        scrape_interval: str = "1s",
+        binary: str | None = None,
+        timeout: float = 30.0,
+    ) -> Prometheus:
+        binary = binary or shutil.which("prometheus") or "/usr/bin/prometheus"
+        workdir = Path(tempfile.mkdtemp(prefix="flagger-py-prometheus-"))
+        config = {
+            "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
+            "scrape_configs": [{"job_name": "test", "static_configs": [{"targets": targets}]}],
+        }
+        (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
+        port = free_port()
+        log = (workdir / "prometheus.log").open("wb")
+        popen = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={workdir / 'prometheus.yml'}",
+                f"--storage.tsdb.path={workdir / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--storage.tsdb.retention.time=1h",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        prom = cls(f"http://127.0.0.1:{port}", workdir, popen)
+        try:
+            wait_until("Prometheus /-/ready", lambda: httpx.get(f"{prom.url}/-/ready").status_code == 200, timeout)
+        except ClusterError:
+            tail = (workdir / "prometheus.log").read_text(errors="replace")[-2000:]
+            prom.stop()
+            raise ClusterError(f"prometheus did not start:\n{tail}") from None
+        return prom
+
+    def query(self, promql: str) -> Any:
+        """Run an instant query; return the ``data`` of the answer."""
+        response = httpx.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=10.0)
+        response.raise_for_status()
+        return response.json()["data"]
+
+    def wait_for_scrape(self, job: str = "test", timeout: float = 30.0) -> None:
+        """Wait until every target of ``job`` has been scraped successfully once."""
+
+        def up() -> bool:
+            result = self.query(f'up{{job="{job}"}}')["result"]
+            return bool(result) and all(r["value"][1] == "1" for r in result)
+
+        wait_until("Prometheus to scrape its targets", up, timeout, interval=0.2)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(timeout=10)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Prometheus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+

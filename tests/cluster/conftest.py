@@ -1,0 +1,70 @@
+"""Fixtures for tests against a real Kubernetes API server.
+
+By default a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) is
+started once per session from the binaries testenv/build.sh caches. With
+FLAGGER_PY_TEST_KUBECONFIG=<path> the same tests run against that cluster instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flagger_py.crd import schema
+from flagger_py.testing.cluster import Cluster, LocalCluster, existing_cluster
+from tests.paths import REPO
+
+BIN_DIR = Path(os.environ.get("FLAGGER_PY_TESTENV_BIN", REPO / ".cache" / "testenv" / "bin"))
+_cluster: Cluster | None = None
+
+
+@pytest.fixture(scope="session")
+def kube_cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    global _cluster  # noqa: PLW0603 - the report hook below needs it
+    kubeconfig = os.environ.get("FLAGGER_PY_TEST_KUBECONFIG")
+    if kubeconfig:
+        _cluster = existing_cluster(Path(kubeconfig), BIN_DIR if (BIN_DIR / "kubectl").exists() else None)
+        yield _cluster
+        return
+    missing = [b for b in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl")
+               if not (BIN_DIR / b).exists()]
+    if missing:
+        pytest.fail(f"test binaries missing in {BIN_DIR}: {', '.join(missing)}; run testenv/build.sh (make test does)")
+    cluster = LocalCluster.start(BIN_DIR)
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"local control plane started in {cluster.startup_seconds:.1f}s at {cluster.server}")
+    _cluster = cluster
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        _cluster = None
+
+
+@pytest.fixture(scope="session")
+def flagger_crds(kube_cluster: Cluster) -> Cluster:
+    """The cluster with flagger-py's CRDs installed."""
+    kube_cluster.install_crds(schema.crd_documents())
+    return kube_cluster
+
+
+@pytest.fixture
+def namespace(kube_cluster: Cluster) -> Iterator[str]:
+    """A fresh namespace for one test, deleted afterwards."""
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    kube_cluster.create_namespace(name)
+    yield name
+    kube_cluster.api.delete(f"/api/v1/namespaces/{name}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.failed and isinstance(_cluster, LocalCluster):  # type: ignore[attr-defined]
+        report.sections.append(("control plane logs", _cluster.log_tails(40)))  # type: ignore[attr-defined]
+    return report

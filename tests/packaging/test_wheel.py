@@ -1,0 +1,69 @@
+"""The wheel installs providers/ as flagger_py.providers (never a top-level 'providers'),
+ships the CRDs and the kwok stages as package data, and declares the entry points."""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.paths import REPO
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (path,) = out.glob("flagger_py-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_every_provider_subpackage_is_under_flagger_py(wheel: zipfile.ZipFile) -> None:
+    names = wheel.namelist()
+    subpackages = sorted(p.name for p in (REPO / "providers").iterdir() if (p / "__init__.py").exists())
+    assert subpackages == ["metrics", "notifiers", "routers"]
+    for sub in subpackages:
+        assert f"flagger_py/providers/{sub}/__init__.py" in names
+    assert "flagger_py/providers/__init__.py" in names
+    assert not [n for n in names if n.startswith("providers/")]
+
+
+def test_package_data(wheel: zipfile.ZipFile) -> None:
+    names = wheel.namelist()
+    for crd in ("canaries.yaml", "metrictemplates.yaml", "alertproviders.yaml"):
+        assert f"flagger_py/crds/{crd}" in names
+    assert "flagger_py/testing/kwok-stages.yaml" in names
+    assert "flagger_py/py.typed" in names
+    assert not [n for n in names if n.startswith(("tests/", "crds/", "testenv/"))]
+
+
+def test_entry_points(wheel: zipfile.ZipFile) -> None:
+    (meta,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    parser = configparser.ConfigParser()
+    parser.read_string(wheel.read(meta).decode())
+    assert parser["console_scripts"]["flagger-py"] == "flagger_py.cli:main"
+
+
+def test_installed_wheel_validates_without_the_source_tree(wheel: zipfile.ZipFile, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    wheel.extractall(target)
+    canary = REPO / "tests" / "validate" / "broken" / "01-step-weight-not-integer.yaml"
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from flagger_py.cli import main; sys.exit(main())", "validate", str(canary)],
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "must be an integer (got 'ten')" in proc.stdout

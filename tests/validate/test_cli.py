@@ -1,0 +1,139 @@
+"""flagger-py validate as a command: inputs, exit codes, and no traceback whatever the input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flagger_py import cli
+from flagger_py.manifest.check import check_document
+from tests.paths import BROKEN, REFERENCE
+
+VALID = """\
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata:
+  name: podinfo
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
+  service: {port: 9898}
+  analysis: {interval: 1m, threshold: 5, stepWeight: 10}
+"""
+
+
+def run(*paths: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.validate(list(paths), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_valid_file_exits_zero(tmp_path: Path) -> None:
+    path = tmp_path / "canary.yaml"
+    path.write_text(VALID)
+    assert run(str(path)) == (0, "", "1 flagger.app object(s) checked, 0 invalid\n")
+
+
+def test_directory_is_walked_recursively() -> None:
+    code, out, err = run(str(REFERENCE))
+    assert code == cli.EXIT_INVALID
+    files = {line.split(":")[0] for line in out.splitlines()}
+    assert str(REFERENCE / "docs-examples" / "metrics-05.yaml") in files
+    assert "checked, 7 invalid" in err
+
+
+def test_several_paths_and_the_verdict_of_the_worst(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(VALID)
+    code, out, _ = run(str(good), str(BROKEN / "01-step-weight-not-integer.yaml"))
+    assert code == cli.EXIT_INVALID
+    assert len(out.splitlines()) == 1
+
+
+def test_unreadable_input_exits_two(tmp_path: Path) -> None:
+    code, out, err = run(str(tmp_path / "missing.yaml"))
+    assert (code, out) == (cli.EXIT_UNREADABLE, "")
+    assert err == f"flagger-py validate: cannot read {tmp_path / 'missing.yaml'}: no such file or directory\n"
+
+
+def test_binary_input_exits_two(tmp_path: Path) -> None:
+    path = tmp_path / "blob.yaml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    code, _, err = run(str(path))
+    assert code == cli.EXIT_UNREADABLE
+    assert "not UTF-8 text" in err
+
+
+def test_empty_directory_exits_two(tmp_path: Path) -> None:
+    code, _, err = run(str(tmp_path))
+    assert code == cli.EXIT_UNREADABLE
+    assert "no .yaml, .yml or .json files" in err
+
+
+def test_stdin_through_the_console_script() -> None:
+    broken = (BROKEN / "04-step-weight-over-100.yaml").read_text()
+    proc = subprocess.run(
+        [sys.executable, "-m", "flagger_py.cli", "validate", "-"],
+        input=broken,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == (
+        "<stdin>:1 Canary/podinfo spec.analysis.stepWeight: must be between 0 and 100 (got 150)\n"
+    )
+
+
+def test_five_megabyte_document_is_refused_clearly(tmp_path: Path) -> None:
+    doc = yaml.safe_load(VALID)
+    doc["spec"]["analysis"]["webhooks"] = [
+        {"name": f"hook-{i}", "url": "http://loadtester.test/", "metadata": {"cmd": "x" * 1000}} for i in range(5000)
+    ]
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert path.stat().st_size > 5_000_000
+    code, out, _ = run(str(path))
+    assert code == cli.EXIT_INVALID
+    assert out == f"{path}:1 Canary/podinfo object is 5.2 MiB as JSON; Kubernetes stores at most 1.5 MiB per object\n"
+
+
+def test_nesting_too_deep_for_the_parser(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("apiVersion: flagger.app/v1beta1\nkind: Canary\nspec: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    code, out, _ = run(str(path))
+    assert code == cli.EXIT_INVALID
+    assert out == f"{path}:1 not valid YAML: nested too deeply to read\n"
+
+
+def test_version_command(capsys: object) -> None:
+    assert cli.main(["version"]) == 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=30,
+)
+field_names = st.sampled_from(
+    ["targetRef", "analysis", "service", "provider", "interval", "threshold", "stepWeight", "stepWeights",
+     "metrics", "webhooks", "match", "name", "port", "kind", "apiVersion", "alerts", "sessionAffinity"]
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    kind=st.sampled_from(["Canary", "MetricTemplate", "AlertProvider", "Other"]),
+    spec=st.dictionaries(field_names, json_values, max_size=6),
+)
+def test_no_input_raises(kind: str, spec: dict[str, object]) -> None:
+    doc = {"apiVersion": "flagger.app/v1beta1", "kind": kind, "metadata": {"name": "x"}, "spec": spec}
+    verdict = check_document(doc)
+    assert verdict is not None
+    for problem in verdict.problems:
+        assert problem.message
