@@ -136,10 +136,20 @@ def collection_path(api_version: str, plural: str, namespace: str | None) -> str
     return f"{base}/namespaces/{namespace}/{plural}" if namespace else f"{base}/{plural}"
 
 
+def _plural(kind: str) -> str:
+    """The REST plural Kubernetes derives from a kind: Canary -> canaries, Ingress -> ingresses."""
+    lower = kind.lower()
+    if lower.endswith("y") and lower[-2:-1] not in "aeiou":
+        return lower[:-1] + "ies"
+    if lower.endswith(("s", "x", "ch", "sh")):
+        return lower + "es"
+    return lower + "s"
+
+
 def object_path(obj: Mapping[str, Any], plural: str | None = None) -> str:
     """The REST path of an object (for kinds this module knows the plural of, or given ``plural``)."""
     kind = obj["kind"]
-    plural = plural or _CORE_PLURALS.get(kind) or kind.lower() + "s"
+    plural = plural or _CORE_PLURALS.get(kind) or _plural(kind)
     namespace = None if kind in _CLUSTER_SCOPED else obj["metadata"].get("namespace", "default")
     return f"{collection_path(obj['apiVersion'], plural, namespace)}/{obj['metadata']['name']}"
 
@@ -186,6 +196,15 @@ class Cluster:
 
         wait_until(f"Deployment {namespace}/{name} to be Available", ready, timeout)
         return seen
+
+
+def renamed_group(crd: Mapping[str, Any], group: str) -> dict[str, Any]:
+    """A copy of a CRD served under another API group, so that two CRDs of the same name can be
+    installed side by side (for example Flagger's own next to ours)."""
+    copy = json.loads(json.dumps(crd))
+    copy["spec"]["group"] = group
+    copy["metadata"] = {"name": f"{copy['spec']['names']['plural']}.{group}"}
+    return copy  # type: ignore[no-any-return]
 
 
 def deployment_available(dep: Mapping[str, Any]) -> bool:
