@@ -1,7 +1,7 @@
 """The ``flagger-py`` command line.
 
-    flagger-py validate FILE|DIR|- [...]   check flagger.app manifests before they reach Git
-    flagger-py version                     print the version
+flagger-py validate FILE|DIR|- [...]   check flagger.app manifests before they reach Git
+flagger-py version                     print the version
 """
 
 from __future__ import annotations

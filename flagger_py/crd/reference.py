@@ -77,7 +77,9 @@ def _constraints(node: Mapping[str, Any]) -> str:
     if "pattern" in node:
         out.append(f"pattern `{node['pattern']}`")
     if "default" in node:
-        out.append(f"default `{node['default']!r}`" if node["default"] == "" else f"default `{node['default']}`")
+        out.append(
+            f"default `{node['default']!r}`" if node["default"] == "" else f"default `{node['default']}`"
+        )
     if "oneOf" in node:
         keys = [", ".join(b.get("required", ["…"])) for b in node["oneOf"]]
         out.append("exactly one of: " + " / ".join(f"({k})" for k in keys))

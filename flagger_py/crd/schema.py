@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -35,7 +35,7 @@ class CrdSet:
         return self.versions.get((kind, api_version))
 
 
-def from_documents(documents: list[Mapping[str, Any]]) -> CrdSet:
+def from_documents(documents: Sequence[Mapping[str, Any]]) -> CrdSet:
     """Index CustomResourceDefinition documents by kind and apiVersion."""
     versions: dict[tuple[str, str], CrdVersion] = {}
     kinds: dict[str, list[str]] = {}
@@ -46,7 +46,9 @@ def from_documents(documents: list[Mapping[str, Any]]) -> CrdSet:
             if not ver.get("served", False):
                 continue
             api_version = f"{group}/{ver['name']}"
-            versions[(kind, api_version)] = CrdVersion(group, kind, ver["name"], ver["schema"]["openAPIV3Schema"])
+            versions[(kind, api_version)] = CrdVersion(
+                group, kind, ver["name"], ver["schema"]["openAPIV3Schema"]
+            )
             kinds.setdefault(kind, []).append(api_version)
     return CrdSet(versions, {k: tuple(v) for k, v in kinds.items()})
 

@@ -152,7 +152,9 @@ def _lengths(
 ) -> Iterator[Problem]:
     low, high = schema.get(min_key), schema.get(max_key)
     if low is not None and size < low:
-        yield Problem(path, "must not be empty" if low == 1 else f"must be at least {low} {unit} (got {size})")
+        yield Problem(
+            path, "must not be empty" if low == 1 else f"must be at least {low} {unit} (got {size})"
+        )
     if high is not None and size > high:
         yield Problem(path, f"must be at most {high} {unit} (got {size})")
 

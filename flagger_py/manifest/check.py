@@ -38,7 +38,9 @@ class Verdict:
         return not self.problems
 
 
-def check_document(content: Any, crds: crd_schema.CrdSet | None = None, *, models: bool = True) -> Verdict | None:
+def check_document(
+    content: Any, crds: crd_schema.CrdSet | None = None, *, models: bool = True
+) -> Verdict | None:
     """Judge one parsed YAML document; ``None`` when it is not a flagger.app object.
 
     ``crds`` defaults to flagger-py's own CRDs; ``models=False`` checks the CRD schema only
@@ -46,12 +48,16 @@ def check_document(content: Any, crds: crd_schema.CrdSet | None = None, *, model
     """
     crds = crds or crd_schema.ours()
     if not isinstance(content, Mapping):
-        problem = Problem("", f"document must be a mapping with apiVersion and kind (got {describe(content)})")
+        problem = Problem(
+            "", f"document must be a mapping with apiVersion and kind (got {describe(content)})"
+        )
         return Verdict("", "", (problem,))
     api_version, kind = content.get("apiVersion"), content.get("kind")
     if not isinstance(api_version, str) or not api_version.startswith(crd_schema.GROUP + "/"):
         if api_version is None and isinstance(kind, str) and kind in crds.kinds:
-            return Verdict(kind, _name(content), (Problem("apiVersion", "is required (use flagger.app/v1beta1)"),))
+            return Verdict(
+                kind, _name(content), (Problem("apiVersion", "is required (use flagger.app/v1beta1)"),)
+            )
         return None
     name = _name(content)
     kind_text = kind if isinstance(kind, str) else "?"
@@ -61,7 +67,9 @@ def check_document(content: Any, crds: crd_schema.CrdSet | None = None, *, model
         return Verdict(kind_text, name, tuple(header))
     size = len(json.dumps(content, default=str))
     if size > MAX_OBJECT_BYTES:
-        problem = Problem("", f"object is {size / 1048576:.1f} MiB as JSON; Kubernetes stores at most 1.5 MiB per object")
+        problem = Problem(
+            "", f"object is {size / 1048576:.1f} MiB as JSON; Kubernetes stores at most 1.5 MiB per object"
+        )
         return Verdict(kind_text, name, (problem,))
     body = {k: v for k, v in content.items() if k != "status"}  # the API server drops status on create
     problems = list(dict.fromkeys(header + check_structure(version.schema, body, "")))
@@ -79,14 +87,18 @@ def _name(content: Mapping[str, Any]) -> str:
     return "<unnamed>"
 
 
-def _header_problems(content: Mapping[str, Any], crds: crd_schema.CrdSet, api_version: str, kind: Any) -> list[Problem]:
+def _header_problems(
+    content: Mapping[str, Any], crds: crd_schema.CrdSet, api_version: str, kind: Any
+) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(kind, str) or not kind:
         problems.append(Problem("kind", f"is required (one of {', '.join(sorted(crds.kinds))})"))
     elif kind not in crds.kinds:
         known = sorted(crds.kinds)
         hint = did_you_mean(kind, known)
-        problems.append(Problem("kind", f"{kind!r} is not a {crd_schema.GROUP} kind{hint}; use one of {', '.join(known)}"))
+        problems.append(
+            Problem("kind", f"{kind!r} is not a {crd_schema.GROUP} kind{hint}; use one of {', '.join(known)}")
+        )
     elif crds.lookup(api_version, kind) is None:
         served = " or ".join(crds.kinds[kind])
         problems.append(Problem("apiVersion", f"{api_version} is not served for {kind}; use {served}"))
@@ -100,7 +112,11 @@ def _header_problems(content: Mapping[str, Any], crds: crd_schema.CrdSet, api_ve
         if name is None and not metadata.get("generateName"):
             problems.append(Problem("metadata.name", "is required"))
         elif name is not None and (not isinstance(name, str) or not _valid_name(name)):
-            problems.append(Problem("metadata.name", f"must be a non-empty name without '/' or '%' (got {describe(name)})"))
+            problems.append(
+                Problem(
+                    "metadata.name", f"must be a non-empty name without '/' or '%' (got {describe(name)})"
+                )
+            )
     return problems
 
 

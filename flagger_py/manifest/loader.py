@@ -79,7 +79,7 @@ def documents(name: str, text: str) -> Iterator[Document]:
     """Parse every document of a multi-document YAML stream; a syntax error ends the stream."""
     index = 0
     try:
-        for content in yaml.load_all(text, Loader=_Loader):  # noqa: S506 - _Loader is a SafeLoader
+        for content in yaml.load_all(text, Loader=_Loader):
             index += 1
             if content is not None:
                 yield Document(name, index, content)

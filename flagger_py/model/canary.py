@@ -90,11 +90,9 @@ class ScalerReplicas(Spec):
 
     @model_validator(mode="after")
     def _ordered(self) -> ScalerReplicas:
-        if self.min_replicas is not None and self.max_replicas is not None:
-            if self.min_replicas > self.max_replicas:
-                raise ValueError(
-                    f"minReplicas ({self.min_replicas}) must not exceed maxReplicas ({self.max_replicas})"
-                )
+        low, high = self.min_replicas, self.max_replicas
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"minReplicas ({low}) must not exceed maxReplicas ({high})")
         return self
 
 
@@ -325,7 +323,9 @@ class Analysis(Spec):
             names = ["iterations", "stepWeight", "stepWeights"]
             got = [names[strategies.index(n)] for n in present]
             if got:
-                raise ValueError(f"set only one of {', '.join(names[:-1])} or {names[-1]} (got {' and '.join(got)})")
+                raise ValueError(
+                    f"set only one of {', '.join(names[:-1])} or {names[-1]} (got {' and '.join(got)})"
+                )
             raise ValueError("set one of iterations (blue/green, A/B), stepWeight or stepWeights (canary)")
         return self
 

@@ -21,7 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,11 @@ class Api:
             "PATCH",
             object_path(obj),
             json.dumps(obj),
-            params={"fieldManager": manager, "force": "true" if force else "false", "fieldValidation": "Strict"},
+            params={
+                "fieldManager": manager,
+                "force": "true" if force else "false",
+                "fieldValidation": "Strict",
+            },
             content_type="application/apply-patch+yaml",
         )
         if response.is_error:
@@ -163,7 +167,9 @@ class Cluster:
     api: Api
     bin_dir: Path | None = None
 
-    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def kubectl(
+        self, *args: str, stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         kubectl = str(self.bin_dir / "kubectl") if self.bin_dir else "kubectl"
         return subprocess.run(
             [kubectl, "--kubeconfig", str(self.kubeconfig), *args],
@@ -174,13 +180,17 @@ class Cluster:
             timeout=120,
         )
 
-    def install_crds(self, documents: list[Mapping[str, Any]], timeout: float = 30.0) -> None:
+    def install_crds(self, documents: Sequence[Mapping[str, Any]], timeout: float = 30.0) -> None:
         """Apply CustomResourceDefinitions and wait until each is Established."""
         for doc in documents:
             self.api.apply(doc)
         for doc in documents:
             path = object_path(doc)
-            wait_until(f"CRD {doc['metadata']['name']} to be Established", lambda p=path: _established(self.api.get(p)), timeout)
+
+            def established(path: str = path) -> bool:
+                return _established(self.api.get(path))
+
+            wait_until(f"CRD {doc['metadata']['name']} to be Established", established, timeout)
 
     def create_namespace(self, name: str) -> None:
         self.api.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
@@ -223,7 +233,8 @@ def deployment_available(dep: Mapping[str, Any]) -> bool:
 
 def _established(crd: Mapping[str, Any]) -> bool:
     return any(
-        c["type"] == "Established" and c["status"] == "True" for c in (crd.get("status") or {}).get("conditions") or []
+        c["type"] == "Established" and c["status"] == "True"
+        for c in (crd.get("status") or {}).get("conditions") or []
     )
 
 
@@ -251,7 +262,9 @@ class LocalCluster(Cluster):
     owns_workdir: bool = True
 
     @classmethod
-    def start(cls, bin_dir: Path, *, nodes: int = 3, etcd: str | None = None, timeout: float = 60.0) -> LocalCluster:
+    def start(
+        cls, bin_dir: Path, *, nodes: int = 3, etcd: str | None = None, timeout: float = 60.0
+    ) -> LocalCluster:
         """Start etcd, kube-apiserver, controller-manager, scheduler and kwok with ``nodes`` fake nodes."""
         started = time.monotonic()
         workdir = Path(tempfile.mkdtemp(prefix="flagger-py-cluster-"))
@@ -259,7 +272,9 @@ class LocalCluster(Cluster):
         port = free_port()
         server = f"https://127.0.0.1:{port}"
         kubeconfig = workdir / "kubeconfig"
-        cluster = cls(server=server, kubeconfig=kubeconfig, api=Api(server, token), bin_dir=bin_dir, workdir=workdir)
+        cluster = cls(
+            server=server, kubeconfig=kubeconfig, api=Api(server, token), bin_dir=bin_dir, workdir=workdir
+        )
         try:
             cluster._boot(bin_dir, etcd or shutil.which("etcd") or "etcd", token, port, nodes, timeout)
         except BaseException:
@@ -278,78 +293,98 @@ class LocalCluster(Cluster):
         _write_kubeconfig(self.kubeconfig, self.server, token)
 
         etcd_port, peer_port = free_port(), free_port()
-        self._spawn("etcd", [
-            etcd,
-            f"--data-dir={self.workdir / 'etcd'}",
-            f"--listen-client-urls=http://127.0.0.1:{etcd_port}",
-            f"--advertise-client-urls=http://127.0.0.1:{etcd_port}",
-            f"--listen-peer-urls=http://127.0.0.1:{peer_port}",
-            f"--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}",
-            f"--initial-cluster=default=http://127.0.0.1:{peer_port}",
-            "--log-level=warn",
-            "--quota-backend-bytes=4294967296",
-            "--experimental-watch-progress-notify-interval=1s",
-        ])
-        self._spawn("kube-apiserver", [
-            str(bin_dir / "kube-apiserver"),
-            f"--etcd-servers=http://127.0.0.1:{etcd_port}",
-            "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1",
-            f"--secure-port={port}",
-            f"--cert-dir={pki}",
-            f"--token-auth-file={pki / 'tokens.csv'}",
-            "--authorization-mode=RBAC",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-account-key-file={pki / 'sa.pub'}",
-            f"--service-account-signing-key-file={pki / 'sa.key'}",
-            f"--service-cluster-ip-range={SERVICE_CIDR}",
-            "--allow-privileged=true",
-            "--profiling=false",
-            "--endpoint-reconciler-type=none",
-            # etcd 3.4 (Debian's) cannot answer watch-progress requests, so streaming lists cannot be
-            # served; with WatchList on, newer clients (kwok) end every watch in an error and relist
-            # with back-off, and pods take many seconds to become Running.
-            "--feature-gates=WatchList=false",
-            "--v=1",
-        ])
-        wait_until("kube-apiserver /readyz", lambda: self.api.request("GET", "/readyz").status_code == 200, timeout)
+        self._spawn(
+            "etcd",
+            [
+                etcd,
+                f"--data-dir={self.workdir / 'etcd'}",
+                f"--listen-client-urls=http://127.0.0.1:{etcd_port}",
+                f"--advertise-client-urls=http://127.0.0.1:{etcd_port}",
+                f"--listen-peer-urls=http://127.0.0.1:{peer_port}",
+                f"--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}",
+                f"--initial-cluster=default=http://127.0.0.1:{peer_port}",
+                "--log-level=warn",
+                "--quota-backend-bytes=4294967296",
+                "--experimental-watch-progress-notify-interval=1s",
+            ],
+        )
+        self._spawn(
+            "kube-apiserver",
+            [
+                str(bin_dir / "kube-apiserver"),
+                f"--etcd-servers=http://127.0.0.1:{etcd_port}",
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                f"--secure-port={port}",
+                f"--cert-dir={pki}",
+                f"--token-auth-file={pki / 'tokens.csv'}",
+                "--authorization-mode=RBAC",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                f"--service-account-key-file={pki / 'sa.pub'}",
+                f"--service-account-signing-key-file={pki / 'sa.key'}",
+                f"--service-cluster-ip-range={SERVICE_CIDR}",
+                "--allow-privileged=true",
+                "--profiling=false",
+                "--endpoint-reconciler-type=none",
+                # etcd 3.4 (Debian's) cannot answer watch-progress requests, so streaming lists cannot be
+                # served; with WatchList on, newer clients (kwok) end every watch in an error and relist
+                # with back-off, and pods take many seconds to become Running.
+                "--feature-gates=WatchList=false",
+                "--v=1",
+            ],
+        )
+        wait_until(
+            "kube-apiserver /readyz", lambda: self.api.request("GET", "/readyz").status_code == 200, timeout
+        )
         common = [f"--kubeconfig={self.kubeconfig}", "--leader-elect=false", "--profiling=false", "--v=1"]
-        self._spawn("kube-controller-manager", [
-            str(bin_dir / "kube-controller-manager"),
-            *common,
-            "--bind-address=127.0.0.1",
-            f"--secure-port={free_port()}",
-            f"--service-account-private-key-file={pki / 'sa.key'}",
-            "--use-service-account-credentials=false",
-            f"--service-cluster-ip-range={SERVICE_CIDR}",
-            "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service,-route,-persistentvolume-binder,-attachdetach",
-            "--concurrent-deployment-syncs=10",
-            "--concurrent-replicaset-syncs=10",
-            "--kube-api-qps=200",
-            "--kube-api-burst=400",
-        ])
-        self._spawn("kube-scheduler", [
-            str(bin_dir / "kube-scheduler"),
-            *common,
-            "--bind-address=127.0.0.1",
-            f"--secure-port={free_port()}",
-        ])
-        self._spawn("kwok", [
-            str(bin_dir / "kwok"),
-            f"--kubeconfig={self.kubeconfig}",
-            "--manage-all-nodes=false",
-            f"--manage-nodes-with-annotation-selector={NODE_ANNOTATION}=fake",
-            "--cidr=10.244.0.1/16",
-            "--node-ip=10.244.0.1",
-            "--node-port=0",
-            "--server-address=",
-            f"--config={KWOK_STAGES}",
-        ])
+        self._spawn(
+            "kube-controller-manager",
+            [
+                str(bin_dir / "kube-controller-manager"),
+                *common,
+                "--bind-address=127.0.0.1",
+                f"--secure-port={free_port()}",
+                f"--service-account-private-key-file={pki / 'sa.key'}",
+                "--use-service-account-credentials=false",
+                f"--service-cluster-ip-range={SERVICE_CIDR}",
+                "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service,-route,-persistentvolume-binder,-attachdetach",
+                "--concurrent-deployment-syncs=10",
+                "--concurrent-replicaset-syncs=10",
+                "--kube-api-qps=200",
+                "--kube-api-burst=400",
+            ],
+        )
+        self._spawn(
+            "kube-scheduler",
+            [
+                str(bin_dir / "kube-scheduler"),
+                *common,
+                "--bind-address=127.0.0.1",
+                f"--secure-port={free_port()}",
+            ],
+        )
+        self._spawn(
+            "kwok",
+            [
+                str(bin_dir / "kwok"),
+                f"--kubeconfig={self.kubeconfig}",
+                "--manage-all-nodes=false",
+                f"--manage-nodes-with-annotation-selector={NODE_ANNOTATION}=fake",
+                "--cidr=10.244.0.1/16",
+                "--node-ip=10.244.0.1",
+                "--node-port=0",
+                "--server-address=",
+                f"--config={KWOK_STAGES}",
+            ],
+        )
         for index in range(nodes):
             self.api.apply(fake_node(f"kwok-node-{index}"))
         wait_until(
             "the default ServiceAccount",
-            lambda: self.api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default").status_code == 200,
+            lambda: (
+                self.api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default").status_code
+                == 200
+            ),
             timeout,
         )
         wait_until(f"{nodes} Ready fake nodes", lambda: _ready_nodes(self.api) >= nodes, timeout)
@@ -367,7 +402,9 @@ class LocalCluster(Cluster):
     def _spawn(self, name: str, argv: list[str]) -> None:
         log = self.workdir / f"{name}.log"
         handle = log.open("wb")
-        popen = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.workdir)
+        popen = subprocess.Popen(
+            argv, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.workdir
+        )
         handle.close()
         self.processes.append(_Process(name, popen, log))
         time.sleep(0.05)
@@ -424,7 +461,9 @@ def existing_cluster(kubeconfig: Path, bin_dir: Path | None = None) -> Cluster:
             ca = Path(tempfile.mkdtemp(prefix="flagger-py-ca-")) / "ca.pem"
             ca.write_bytes(base64.b64decode(ca_data))
             verify = str(ca)
-        api.client = httpx.Client(base_url=server, headers=dict(api.client.headers), verify=verify, cert=cert_files, timeout=30.0)
+        api.client = httpx.Client(
+            base_url=server, headers=dict(api.client.headers), verify=verify, cert=cert_files, timeout=30.0
+        )
     return Cluster(server=server, kubeconfig=kubeconfig, api=api, bin_dir=bin_dir)
 
 
@@ -449,7 +488,10 @@ def fake_node(name: str) -> dict[str, Any]:
 def _ready_nodes(api: Api) -> int:
     items = api.get("/api/v1/nodes")["items"]
     return sum(
-        any(c["type"] == "Ready" and c["status"] == "True" for c in (n.get("status") or {}).get("conditions") or [])
+        any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in (n.get("status") or {}).get("conditions") or []
+        )
         for n in items
     )
 
@@ -464,7 +506,9 @@ def _write_kubeconfig(path: Path, server: str, token: str) -> None:
         "kind": "Config",
         "clusters": [{"name": "local", "cluster": {"server": server, "insecure-skip-tls-verify": True}}],
         "users": [{"name": "admin", "user": {"token": token}}],
-        "contexts": [{"name": "local", "context": {"cluster": "local", "user": "admin", "namespace": "default"}}],
+        "contexts": [
+            {"name": "local", "context": {"cluster": "local", "user": "admin", "namespace": "default"}}
+        ],
         "current-context": "local",
     }
     path.write_text(yaml.safe_dump(config))

@@ -1,7 +1,7 @@
 """A real Prometheus (Debian's ``prometheus`` package) for tests, scraping given local targets.
 
-    with Prometheus.start(["127.0.0.1:9100"]) as prom:
-        prom.query("up")
+with Prometheus.start(["127.0.0.1:9100"]) as prom:
+    prom.query("up")
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ class Prometheus:
         log.close()
         prom = cls(f"http://127.0.0.1:{port}", workdir, popen)
         try:
-            wait_until("Prometheus /-/ready", lambda: httpx.get(f"{prom.url}/-/ready").status_code == 200, timeout)
+            wait_until(
+                "Prometheus /-/ready", lambda: httpx.get(f"{prom.url}/-/ready").status_code == 200, timeout
+            )
         except ClusterError:
             tail = (workdir / "prometheus.log").read_text(errors="replace")[-2000:]
             prom.stop()
@@ -106,8 +108,6 @@ class Prometheus:
         self.stop()
 
 
-
-
 class Exporter:
     """A local /metrics endpoint serving text that tests set (and change) at will."""
 
@@ -124,7 +124,7 @@ class Exporter:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args: object) -> None:
+            def log_message(self, *_: object) -> None:
                 return
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -30,14 +30,21 @@ def kube_cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
         _cluster = existing_cluster(Path(kubeconfig), BIN_DIR if (BIN_DIR / "kubectl").exists() else None)
         yield _cluster
         return
-    missing = [b for b in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl")
-               if not (BIN_DIR / b).exists()]
+    missing = [
+        b
+        for b in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl")
+        if not (BIN_DIR / b).exists()
+    ]
     if missing:
-        pytest.fail(f"test binaries missing in {BIN_DIR}: {', '.join(missing)}; run testenv/build.sh (make test does)")
+        pytest.fail(
+            f"test binaries missing in {BIN_DIR}: {', '.join(missing)}; run testenv/build.sh (make test does)"
+        )
     cluster = LocalCluster.start(BIN_DIR)
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"local control plane started in {cluster.startup_seconds:.1f}s at {cluster.server}")
+        reporter.write_line(
+            f"local control plane started in {cluster.startup_seconds:.1f}s at {cluster.server}"
+        )
     _cluster = cluster
     try:
         yield cluster

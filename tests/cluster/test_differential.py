@@ -20,7 +20,7 @@ from flagger_py.crd import schema
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
 from flagger_py.testing.cluster import Cluster, collection_path, renamed_group
-from tests.paths import BROKEN, REFERENCE, reference_files
+from tests.paths import BROKEN, REFERENCE, REPO, reference_files
 
 REFERENCE_GROUP = "flagger-reference.test"
 PLURALS = {"Canary": "canaries", "MetricTemplate": "metrictemplates", "AlertProvider": "alertproviders"}
@@ -33,8 +33,8 @@ def server_verdict(cluster: Cluster, doc: dict[str, Any], group: str | None = No
     if group is not None:
         api_version = f"{group}/{api_version.split('/', 1)[1]}"
         body["apiVersion"] = api_version
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-    namespace = str(metadata.get("namespace") or "default")
+    metadata = body.get("metadata")
+    namespace = str(metadata.get("namespace") or "default") if isinstance(metadata, dict) else "default"
     cluster.create_namespace(namespace)
     path = collection_path(api_version, PLURALS.get(str(body.get("kind")), "unknown"), namespace)
     response = cluster.api.request("POST", path, body, params={"dryRun": "All", "fieldValidation": "Strict"})
@@ -67,7 +67,9 @@ CEL_CASES = {p.name for p in BROKEN.glob("*.yaml") if "# cluster: rejects by a C
 
 @pytest.fixture(scope="module")
 def with_reference_crd(flagger_crds: Cluster) -> Cluster:
-    crds = [renamed_group(d, REFERENCE_GROUP) for d in yaml.safe_load_all((REFERENCE / "crd.yaml").read_text())]
+    crds = [
+        renamed_group(d, REFERENCE_GROUP) for d in yaml.safe_load_all((REFERENCE / "crd.yaml").read_text())
+    ]
     flagger_crds.install_crds(crds)
     return flagger_crds
 
@@ -77,7 +79,9 @@ CORPUS_DOCS = corpus_documents()
 
 
 @pytest.mark.parametrize(("key", "doc"), FLAGGER_DOCS, ids=[k for k, _ in FLAGGER_DOCS])
-def test_validate_agrees_with_flaggers_crd(with_reference_crd: Cluster, key: str, doc: dict[str, Any]) -> None:
+def test_validate_agrees_with_flaggers_crd(
+    with_reference_crd: Cluster, key: str, doc: dict[str, Any]
+) -> None:
     accepted, message = server_verdict(with_reference_crd, doc, REFERENCE_GROUP)
     verdict = check_document(doc)
     assert verdict is not None
@@ -85,20 +89,24 @@ def test_validate_agrees_with_flaggers_crd(with_reference_crd: Cluster, key: str
 
 
 @pytest.mark.parametrize(("key", "doc"), FLAGGER_DOCS, ids=[k for k, _ in FLAGGER_DOCS])
-def test_our_crd_accepts_what_flaggers_accepts(with_reference_crd: Cluster, key: str, doc: dict[str, Any]) -> None:
+def test_our_crd_accepts_what_flaggers_accepts(
+    with_reference_crd: Cluster, key: str, doc: dict[str, Any]
+) -> None:
     theirs, _ = server_verdict(with_reference_crd, doc, REFERENCE_GROUP)
     ours, message = server_verdict(with_reference_crd, doc)
     assert ours == theirs, message
 
 
 @pytest.mark.parametrize(("key", "doc", "accepts"), CORPUS_DOCS, ids=[k for k, _, _ in CORPUS_DOCS])
-def test_broken_corpus_against_our_crd(flagger_crds: Cluster, key: str, doc: dict[str, Any], accepts: bool) -> None:
+def test_broken_corpus_against_our_crd(
+    flagger_crds: Cluster, key: str, doc: dict[str, Any], accepts: bool
+) -> None:
     accepted, message = server_verdict(flagger_crds, doc)
     assert accepted == accepts, message
     verdict = check_document(doc)
     assert verdict is not None
     assert not verdict.valid
-    if key.split("#")[0] in CEL_CASES:
+    if key.split("#", maxsplit=1)[0] in CEL_CASES:
         return  # the schema checker leaves CEL rules to the models, which were checked just above
     structural_only = check_document(doc, schema.ours(), models=False)
     assert structural_only is not None
@@ -111,3 +119,18 @@ def test_corpus_and_references_are_non_trivial() -> None:
     assert sum(a for _, _, a in CORPUS_DOCS) >= 3
     assert len(CEL_CASES) == 2
     assert Path(REFERENCE / "crd.yaml").exists()
+
+
+EXAMPLE_DOCS = [
+    (f"{p.name}#{d.index}", d.content)
+    for p in sorted((REPO / "examples").glob("*.yaml"))
+    for d in loader.documents(str(p), p.read_text())
+]
+
+
+@pytest.mark.parametrize(("key", "doc"), EXAMPLE_DOCS, ids=[k for k, _ in EXAMPLE_DOCS])
+def test_bundled_examples_are_accepted_by_our_crd(
+    flagger_crds: Cluster, key: str, doc: dict[str, Any]
+) -> None:
+    accepted, message = server_verdict(flagger_crds, doc)
+    assert accepted, message

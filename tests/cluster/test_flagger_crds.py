@@ -13,7 +13,10 @@ CANARIES = "/apis/flagger.app/v1beta1/namespaces/{ns}/canaries"
 
 
 def test_crds_are_established(flagger_crds: Cluster) -> None:
-    names = {c["metadata"]["name"] for c in flagger_crds.api.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")["items"]}
+    names = {
+        c["metadata"]["name"]
+        for c in flagger_crds.api.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")["items"]
+    }
     assert {"canaries.flagger.app", "metrictemplates.flagger.app", "alertproviders.flagger.app"} <= names
 
 
@@ -52,8 +55,17 @@ def test_printer_columns_in_kubectl(flagger_crds: Cluster, namespace: str) -> No
     flagger_crds.api.apply(canary(namespace))
     out = flagger_crds.kubectl("get", "canaries", "-n", namespace, "-o", "wide").stdout
     header = out.splitlines()[0].split()
-    for column in ("STATUS", "WEIGHT", "FAILEDCHECKS", "INTERVAL", "MIRROR", "STEPWEIGHT", "STEPWEIGHTS",
-                   "MAXWEIGHT", "LASTTRANSITIONTIME"):
+    for column in (
+        "STATUS",
+        "WEIGHT",
+        "FAILEDCHECKS",
+        "INTERVAL",
+        "MIRROR",
+        "STEPWEIGHT",
+        "STEPWEIGHTS",
+        "MAXWEIGHT",
+        "LASTTRANSITIONTIME",
+    ):
         assert column in header
     short = flagger_crds.kubectl("get", "cn", "-n", namespace).stdout
     assert "podinfo" in short

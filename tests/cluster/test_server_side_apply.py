@@ -20,6 +20,8 @@ def test_conflict_between_two_managers(kube_cluster: Cluster, namespace: str) ->
     assert any(c.get("field") == ".spec.replicas" for c in body["details"]["causes"])
     # Forcing takes ownership, and the other manager no longer owns the field.
     api.apply(deployment(namespace, replicas=5), manager="flagger-py", force=True)
-    managed = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/podinfo")["metadata"]["managedFields"]
+    managed = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/podinfo")["metadata"][
+        "managedFields"
+    ]
     owners = [m["manager"] for m in managed if "f:replicas" in str(m.get("fieldsV1", {}))]
     assert owners == ["flagger-py"]

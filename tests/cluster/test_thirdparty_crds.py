@@ -25,7 +25,9 @@ def crd_files() -> list[Path]:
 
 
 def crds_in(path: Path) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(path.read_text()) if d and d.get("kind") == "CustomResourceDefinition"]
+    return [
+        d for d in yaml.safe_load_all(path.read_text()) if d and d.get("kind") == "CustomResourceDefinition"
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -44,42 +46,132 @@ def test_every_file_is_covered() -> None:
 @pytest.mark.parametrize("path", sorted(ALTERNATES), ids=str)
 def test_alternate_variants_install(thirdparty: Cluster, path: Path) -> None:
     suffix = path.parts[-2].replace("_", "-")
-    crds = [renamed_group(c, f"{c['spec']['group']}.{suffix}.alt.test") for c in crds_in(THIRDPARTY_CRDS / path)]
+    crds = [
+        renamed_group(c, f"{c['spec']['group']}.{suffix}.alt.test") for c in crds_in(THIRDPARTY_CRDS / path)
+    ]
     thirdparty.install_crds(crds, timeout=60)
 
 
 def router_objects(namespace: str) -> list[dict[str, Any]]:
     meta = {"name": "podinfo", "namespace": namespace}
     return [
-        {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": meta,
-         "spec": {"hosts": ["podinfo"], "gateways": ["mesh"], "http": [{"route": [
-             {"destination": {"host": "podinfo-primary"}, "weight": 90},
-             {"destination": {"host": "podinfo-canary"}, "weight": 10}]}]}},
-        {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta,
-         "spec": {"host": "podinfo-primary", "trafficPolicy": {"tls": {"mode": "DISABLE"}}}},
-        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": meta,
-         "spec": {"parentRefs": [{"name": "gateway", "namespace": "istio-ingress"}], "hostnames": ["app.example.com"],
-                  "rules": [{"backendRefs": [{"name": "podinfo-primary", "port": 9898, "weight": 90},
-                                             {"name": "podinfo-canary", "port": 9898, "weight": 10}]}]}},
-        {"apiVersion": "projectcontour.io/v1", "kind": "HTTPProxy", "metadata": meta,
-         "spec": {"routes": [{"conditions": [{"prefix": "/"}], "services": [
-             {"name": "podinfo-primary", "port": 9898, "weight": 90},
-             {"name": "podinfo-canary", "port": 9898, "weight": 10}]}]}},
-        {"apiVersion": "traefik.io/v1alpha1", "kind": "TraefikService", "metadata": meta,
-         "spec": {"weighted": {"services": [{"name": "podinfo-primary", "port": 9898, "weight": 90},
-                                            {"name": "podinfo-canary", "port": 9898, "weight": 10}]}}},
-        {"apiVersion": "split.smi-spec.io/v1alpha2", "kind": "TrafficSplit", "metadata": meta,
-         "spec": {"service": "podinfo", "backends": [{"service": "podinfo-primary", "weight": 90},
-                                                     {"service": "podinfo-canary", "weight": 10}]}},
-        {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": meta,
-         "spec": {"scaleTargetRef": {"name": "podinfo-primary"}, "minReplicaCount": 1, "maxReplicaCount": 4,
-                  "triggers": [{"type": "prometheus", "metadata": {"serverAddress": "http://prometheus:9090",
-                                                                    "query": "sum(rate(x[1m]))", "threshold": "10"}}]}},
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": meta,
+            "spec": {
+                "hosts": ["podinfo"],
+                "gateways": ["mesh"],
+                "http": [
+                    {
+                        "route": [
+                            {"destination": {"host": "podinfo-primary"}, "weight": 90},
+                            {"destination": {"host": "podinfo-canary"}, "weight": 10},
+                        ]
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "DestinationRule",
+            "metadata": meta,
+            "spec": {"host": "podinfo-primary", "trafficPolicy": {"tls": {"mode": "DISABLE"}}},
+        },
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": meta,
+            "spec": {
+                "parentRefs": [{"name": "gateway", "namespace": "istio-ingress"}],
+                "hostnames": ["app.example.com"],
+                "rules": [
+                    {
+                        "backendRefs": [
+                            {"name": "podinfo-primary", "port": 9898, "weight": 90},
+                            {"name": "podinfo-canary", "port": 9898, "weight": 10},
+                        ]
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "projectcontour.io/v1",
+            "kind": "HTTPProxy",
+            "metadata": meta,
+            "spec": {
+                "routes": [
+                    {
+                        "conditions": [{"prefix": "/"}],
+                        "services": [
+                            {"name": "podinfo-primary", "port": 9898, "weight": 90},
+                            {"name": "podinfo-canary", "port": 9898, "weight": 10},
+                        ],
+                    }
+                ]
+            },
+        },
+        {
+            "apiVersion": "traefik.io/v1alpha1",
+            "kind": "TraefikService",
+            "metadata": meta,
+            "spec": {
+                "weighted": {
+                    "services": [
+                        {"name": "podinfo-primary", "port": 9898, "weight": 90},
+                        {"name": "podinfo-canary", "port": 9898, "weight": 10},
+                    ]
+                }
+            },
+        },
+        {
+            "apiVersion": "split.smi-spec.io/v1alpha2",
+            "kind": "TrafficSplit",
+            "metadata": meta,
+            "spec": {
+                "service": "podinfo",
+                "backends": [
+                    {"service": "podinfo-primary", "weight": 90},
+                    {"service": "podinfo-canary", "weight": 10},
+                ],
+            },
+        },
+        {
+            "apiVersion": "keda.sh/v1alpha1",
+            "kind": "ScaledObject",
+            "metadata": meta,
+            "spec": {
+                "scaleTargetRef": {"name": "podinfo-primary"},
+                "minReplicaCount": 1,
+                "maxReplicaCount": 4,
+                "triggers": [
+                    {
+                        "type": "prometheus",
+                        "metadata": {
+                            "serverAddress": "http://prometheus:9090",
+                            "query": "sum(rate(x[1m]))",
+                            "threshold": "10",
+                        },
+                    }
+                ],
+            },
+        },
     ]
 
 
-@pytest.mark.parametrize("index", range(7), ids=["VirtualService", "DestinationRule", "HTTPRoute", "HTTPProxy",
-                                                  "TraefikService", "TrafficSplit", "ScaledObject"])
+@pytest.mark.parametrize(
+    "index",
+    range(7),
+    ids=[
+        "VirtualService",
+        "DestinationRule",
+        "HTTPRoute",
+        "HTTPProxy",
+        "TraefikService",
+        "TrafficSplit",
+        "ScaledObject",
+    ],
+)
 def test_router_object_is_accepted_unpruned(thirdparty: Cluster, namespace: str, index: int) -> None:
     obj = router_objects(namespace)[index]
     stored = thirdparty.api.apply(obj)

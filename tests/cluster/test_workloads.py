@@ -8,7 +8,11 @@ from tests.cluster.workloads import deployment
 
 def running_pods(cluster: Cluster, namespace: str, app: str) -> list[dict[str, object]]:
     pods = cluster.api.get(f"/api/v1/namespaces/{namespace}/pods", labelSelector=f"app={app}")["items"]
-    return [p for p in pods if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")]
+    return [
+        p
+        for p in pods
+        if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")
+    ]
 
 
 def test_three_replicas_become_available_on_fake_nodes(kube_cluster: Cluster, namespace: str) -> None:

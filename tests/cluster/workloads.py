@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def deployment(namespace: str, name: str = "podinfo", replicas: int = 3, image: str = "podinfo:6.0.0") -> dict[str, Any]:
+def deployment(
+    namespace: str, name: str = "podinfo", replicas: int = 3, image: str = "podinfo:6.0.0"
+) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",

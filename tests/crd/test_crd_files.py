@@ -58,10 +58,21 @@ def test_names_scope_and_subresources(kind: str) -> None:
 
 def test_canary_printer_columns() -> None:
     columns = [c["name"] for c in version_of(ours()["Canary"])["additionalPrinterColumns"]]
-    for wanted in ("Status", "Weight", "FailedChecks", "Interval", "Mirror", "StepWeight", "StepWeights",
-                   "MaxWeight", "LastTransitionTime"):
+    for wanted in (
+        "Status",
+        "Weight",
+        "FailedChecks",
+        "Interval",
+        "Mirror",
+        "StepWeight",
+        "StepWeights",
+        "MaxWeight",
+        "LastTransitionTime",
+    ):
         assert wanted in columns
-    assert set(columns) >= {c["name"] for c in version_of(flagger_crds()["Canary"])["additionalPrinterColumns"]}
+    assert set(columns) >= {
+        c["name"] for c in version_of(flagger_crds()["Canary"])["additionalPrinterColumns"]
+    }
 
 
 def test_status_additions() -> None:
@@ -72,7 +83,9 @@ def test_status_additions() -> None:
 
 
 def test_cheap_invariants_in_the_schema() -> None:
-    analysis = version_of(ours()["Canary"])["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["analysis"]
+    analysis = version_of(ours()["Canary"])["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"][
+        "analysis"
+    ]
     props = analysis["properties"]
     assert [set(b["required"]) for b in analysis["oneOf"]] == [
         {"interval", "threshold", "iterations"},

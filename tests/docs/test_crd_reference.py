@@ -8,7 +8,9 @@ from tests.paths import REPO
 
 def test_crd_reference_is_current() -> None:
     page = (REPO / "docs" / "crd-reference.md").read_text()
-    assert page == reference.render(), "regenerate: python -m flagger_py.crd.reference > docs/crd-reference.md"
+    assert page == reference.render(), (
+        "regenerate: python -m flagger_py.crd.reference > docs/crd-reference.md"
+    )
 
 
 def test_every_flagger_kind_has_a_section() -> None:

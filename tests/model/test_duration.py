@@ -11,8 +11,19 @@ from flagger_py.model.duration import Duration, format_seconds
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30s", 30), ("1m", 60), ("1m30s", 90), ("1h30m", 5400), ("500ms", 0.5), ("1.5h", 5400), ("0", 0),
-     ("2h45m10s", 9910), ("10us", 1e-5), ("-1m", -60), (".5s", 0.5)],
+    [
+        ("30s", 30),
+        ("1m", 60),
+        ("1m30s", 90),
+        ("1h30m", 5400),
+        ("500ms", 0.5),
+        ("1.5h", 5400),
+        ("0", 0),
+        ("2h45m10s", 9910),
+        ("10us", 1e-5),
+        ("-1m", -60),
+        (".5s", 0.5),
+    ],
 )
 def test_go_syntax(text: str, seconds: float) -> None:
     assert Duration.parse(text).seconds == pytest.approx(seconds)

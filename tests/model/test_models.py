@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from flagger_py.errors import Problem
 from flagger_py.model import Canary, MetricTemplate
@@ -14,7 +14,7 @@ from flagger_py.model.problems import from_validation_error
 from tests.validate.test_reference_manifests import DOCS, REJECTED_BY_FLAGGER
 
 VALID = [(k, c) for k, c in DOCS if k not in REJECTED_BY_FLAGGER]
-MODELS = {"Canary": Canary, "MetricTemplate": MetricTemplate}
+MODELS: dict[str, type[BaseModel]] = {"Canary": Canary, "MetricTemplate": MetricTemplate}
 
 
 def _drop_nulls(value: Any) -> Any:

@@ -65,17 +65,20 @@ def walk(node: Mapping[str, Any], annotation: Any, path: str, seen: list[str]) -
         return
     assert kind == "object", path
     if "properties" in node:
-        assert isinstance(annotation, type) and issubclass(annotation, BaseModel), f"{path}: {annotation}"
+        assert isinstance(annotation, type), f"{path}: {annotation}"
+        assert issubclass(annotation, BaseModel), f"{path}: {annotation}"
         fields = _fields(annotation)
-        assert set(node["properties"]) == set(fields), (
-            f"{path}: only in CRD {set(node['properties']) - set(fields)}, only in model {set(fields) - set(node['properties'])}"
-        )
+        only_crd, only_model = set(node["properties"]) - set(fields), set(fields) - set(node["properties"])
+        assert not only_crd, f"{path}: only in the CRD: {only_crd}"
+        assert not only_model, f"{path}: only in the model: {only_model}"
         required = {name for name, f in fields.items() if f.is_required()}
         assert crd_required(node) == required, f"{path}: required differs"
         for name, sub in node["properties"].items():
             walk(sub, fields[name].annotation, f"{path}.{name}", seen)
         return
-    assert typing.get_origin(annotation) in (collections.abc.Mapping, dict), f"{path}: CRD map, model {annotation}"
+    assert typing.get_origin(annotation) in (collections.abc.Mapping, dict), (
+        f"{path}: CRD map, model {annotation}"
+    )
     walk(node["additionalProperties"], typing.get_args(annotation)[1], path + "{}", seen)
 
 
@@ -97,9 +100,13 @@ def test_walk_reaches_every_canary_field() -> None:
     assert version is not None
     seen: list[str] = []
     walk(version.schema["properties"]["spec"], _fields(Canary)["spec"].annotation, "spec", seen)
-    for deep in ("spec.service.trafficPolicy.loadBalancer.consistentHash.httpCookie.ttl",
-                 "spec.analysis.match[].headers{}.suffix", "spec.service.mirror[].backendRef.port",
-                 "spec.analysis.sessionAffinity.sameSite", "spec.autoscalerRef.primaryScalerReplicas.maxReplicas"):
+    for deep in (
+        "spec.service.trafficPolicy.loadBalancer.consistentHash.httpCookie.ttl",
+        "spec.analysis.match[].headers{}.suffix",
+        "spec.service.mirror[].backendRef.port",
+        "spec.analysis.sessionAffinity.sameSite",
+        "spec.autoscalerRef.primaryScalerReplicas.maxReplicas",
+    ):
         assert deep in seen
 
 

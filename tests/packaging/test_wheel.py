@@ -58,7 +58,13 @@ def test_installed_wheel_validates_without_the_source_tree(wheel: zipfile.ZipFil
     wheel.extractall(target)
     canary = REPO / "tests" / "validate" / "broken" / "01-step-weight-not-integer.yaml"
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys; from flagger_py.cli import main; sys.exit(main())", "validate", str(canary)],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from flagger_py.cli import main; sys.exit(main())",
+            "validate",
+            str(canary),
+        ],
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
         cwd=tmp_path,
         capture_output=True,

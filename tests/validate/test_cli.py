@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,36 +94,60 @@ def test_stdin_through_the_console_script() -> None:
 def test_five_megabyte_document_is_refused_clearly(tmp_path: Path) -> None:
     doc = yaml.safe_load(VALID)
     doc["spec"]["analysis"]["webhooks"] = [
-        {"name": f"hook-{i}", "url": "http://loadtester.test/", "metadata": {"cmd": "x" * 1000}} for i in range(5000)
+        {"name": f"hook-{i}", "url": "http://loadtester.test/", "metadata": {"cmd": "x" * 1000}}
+        for i in range(5000)
     ]
     path = tmp_path / "huge.yaml"
     path.write_text(yaml.safe_dump(doc))
     assert path.stat().st_size > 5_000_000
     code, out, _ = run(str(path))
     assert code == cli.EXIT_INVALID
-    assert out == f"{path}:1 Canary/podinfo object is 5.2 MiB as JSON; Kubernetes stores at most 1.5 MiB per object\n"
+    message = "object is 5.2 MiB as JSON; Kubernetes stores at most 1.5 MiB per object"
+    assert out == f"{path}:1 Canary/podinfo {message}\n"
 
 
 def test_nesting_too_deep_for_the_parser(tmp_path: Path) -> None:
     path = tmp_path / "deep.yaml"
-    path.write_text("apiVersion: flagger.app/v1beta1\nkind: Canary\nspec: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    path.write_text(
+        "apiVersion: flagger.app/v1beta1\nkind: Canary\nspec: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    )
     code, out, _ = run(str(path))
     assert code == cli.EXIT_INVALID
     assert out == f"{path}:1 not valid YAML: nested too deeply to read\n"
 
 
-def test_version_command(capsys: object) -> None:
+def test_version_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["version"]) == 0
+    assert capsys.readouterr().out.startswith("flagger-py ")
 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=30,
 )
 field_names = st.sampled_from(
-    ["targetRef", "analysis", "service", "provider", "interval", "threshold", "stepWeight", "stepWeights",
-     "metrics", "webhooks", "match", "name", "port", "kind", "apiVersion", "alerts", "sessionAffinity"]
+    [
+        "targetRef",
+        "analysis",
+        "service",
+        "provider",
+        "interval",
+        "threshold",
+        "stepWeight",
+        "stepWeights",
+        "metrics",
+        "webhooks",
+        "match",
+        "name",
+        "port",
+        "kind",
+        "apiVersion",
+        "alerts",
+        "sessionAffinity",
+    ]
 )
 
 

@@ -17,7 +17,7 @@ from flagger_py import cli
 from flagger_py.crd import schema
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
-from tests.paths import REFERENCE, reference_files
+from tests.paths import REFERENCE, REPO, reference_files
 
 # What a real API server with Flagger's CRD says of these documents (checked by the cluster test).
 REJECTED_BY_FLAGGER = {
@@ -44,7 +44,11 @@ def reference_documents() -> list[tuple[str, object]]:
     return docs
 
 
-DOCS = [(k, c) for k, c in reference_documents() if isinstance(c, dict) and str(c.get("apiVersion", "")).startswith("flagger.app")]
+DOCS = [
+    (k, c)
+    for k, c in reference_documents()
+    if isinstance(c, dict) and str(c.get("apiVersion", "")).startswith("flagger.app")
+]
 
 
 def test_examples_directory_is_valid() -> None:
@@ -81,3 +85,9 @@ def test_other_kinds_are_ignored(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert cli.validate([str(path)], out=out, err=err) == cli.EXIT_OK
     assert "0 flagger.app object(s) checked" in err.getvalue()
+
+
+def test_bundled_examples_are_valid() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.validate([str(REPO / "examples")], out=out, err=err) == cli.EXIT_OK, out.getvalue()
+    assert "5 flagger.app object(s) checked, 0 invalid" in err.getvalue()

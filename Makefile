@@ -1,0 +1,48 @@
+# flagger-py developer commands. On a fresh machine:
+#   make demo   the product's main job on the bundled examples
+#   make test   everything CI runs: installs what it needs, then lint, types, layers and all tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: demo test venv system-deps testenv lint typecheck layers pytest crd-reference clean
+
+demo: venv
+	$(BIN)/flagger-py validate examples/
+
+test: system-deps testenv venv lint typecheck layers pytest
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+system-deps:
+	scripts/system-deps.sh
+
+testenv:
+	testenv/build.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+layers: venv
+	$(BIN)/lint-imports
+
+pytest: venv
+	$(BIN)/pytest
+
+crd-reference: venv
+	$(BIN)/python -m flagger_py.crd.reference > docs/crd-reference.md
+	cp crds/*.yaml charts/flagger-py/crds/
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
