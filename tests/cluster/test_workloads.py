@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flagger_py.testing.cluster import Cluster
+from flagger_py.testing.cluster import Cluster, existing_cluster
 from tests.cluster.workloads import deployment
 
 
@@ -41,3 +41,13 @@ def test_scale_to_zero_and_back(kube_cluster: Cluster, namespace: str) -> None:
     assert dep["status"].get("replicas", 0) == 0
     kube_cluster.api.apply(deployment(namespace, replicas=2))
     assert kube_cluster.wait_available(namespace, "podinfo")["status"]["availableReplicas"] == 2
+
+
+def test_a_kubeconfig_cluster_works_like_the_local_one(kube_cluster: Cluster) -> None:
+    """FLAGGER_PY_TEST_KUBECONFIG points the suite at any cluster; here, at our own kubeconfig."""
+    other = existing_cluster(kube_cluster.kubeconfig)
+    try:
+        names = {n["metadata"]["name"] for n in other.api.get("/api/v1/namespaces")["items"]}
+        assert "default" in names
+    finally:
+        other.api.close()

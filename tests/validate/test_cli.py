@@ -162,3 +162,41 @@ def test_no_input_raises(kind: str, spec: dict[str, object]) -> None:
     assert verdict is not None
     for problem in verdict.problems:
         assert problem.message
+
+
+yaml_fragments = st.lists(
+    st.sampled_from(
+        [
+            "apiVersion: flagger.app/v1beta1\n",
+            "kind: Canary\n",
+            "kind: MetricTemplate\n",
+            "metadata:\n",
+            "  name: x\n",
+            "spec:\n",
+            "  analysis: {interval: 1m}\n",
+            "---\n",
+            "- a\n",
+            "  - [\n",
+            "}{",
+            "&a [*a, *a]\n",
+            "? x\n",
+            "\t",
+            ": :\n",
+            "!!binary AAAA\n",
+            "!!python/object:os.system x\n",
+            "%YAML 1.1\n",
+            "key: 2001-12-14\n",
+        ]
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fragments=yaml_fragments)
+def test_no_text_raises(fragments: list[str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "doc.yaml"
+    path.write_text("".join(fragments))
+    code, _, err = run(str(path))
+    assert code in (cli.EXIT_OK, cli.EXIT_INVALID)
+    assert "Traceback" not in err
