@@ -7,6 +7,17 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from flagger_py.testing.prometheus import Prometheus
+from tests.paths import REFERENCE, THIRDPARTY_CRDS
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to run (rather than skip half the suite) without the shared reference data."""
+    missing = [str(p) for p in (REFERENCE / "crd.yaml", THIRDPARTY_CRDS) if not p.exists()]
+    if missing:
+        raise pytest.UsageError(
+            f"shared reference data not found: {', '.join(missing)}; the project's shared/ folder must sit "
+            "beside this repository (or set FLAGGER_PY_SHARED)"
+        )
 
 
 @pytest.fixture

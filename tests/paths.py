@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# The project's shared/ folder (Flagger's reference manifests, third-party CRDs) sits beside the clone.
+SHARED = Path(os.environ.get("FLAGGER_PY_SHARED", REPO.parent / "shared"))
 REFERENCE = SHARED / "flagger-reference"
 THIRDPARTY_CRDS = SHARED / "thirdparty-crds"
 BROKEN = REPO / "tests" / "validate" / "broken"
