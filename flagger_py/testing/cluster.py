@@ -171,8 +171,10 @@ class Cluster:
         self, *args: str, stdin: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         kubectl = str(self.bin_dir / "kubectl") if self.bin_dir else "kubectl"
+        # A discovery cache of its own: ports are reused, and another cluster's cache would be stale.
+        cache = self.kubeconfig.parent / "kubectl-cache"
         return subprocess.run(
-            [kubectl, "--kubeconfig", str(self.kubeconfig), *args],
+            [kubectl, "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(cache), *args],
             input=stdin,
             capture_output=True,
             text=True,

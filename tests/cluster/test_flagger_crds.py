@@ -53,7 +53,8 @@ def test_status_is_written_only_through_the_subresource(flagger_crds: Cluster, n
 
 def test_printer_columns_in_kubectl(flagger_crds: Cluster, namespace: str) -> None:
     flagger_crds.api.apply(canary(namespace))
-    out = flagger_crds.kubectl("get", "canaries", "-n", namespace, "-o", "wide").stdout
+    # Fully qualified: the differential test serves Flagger's own CRD (same plural) under another group.
+    out = flagger_crds.kubectl("get", "canaries.flagger.app", "-n", namespace, "-o", "wide").stdout
     header = out.splitlines()[0].split()
     for column in (
         "STATUS",
