@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from flagger_py.testing.prometheus import Prometheus
-from tests.paths import REFERENCE, THIRDPARTY_CRDS
+from tests.paths import CONTROL_PLANE_STARTUP, REFERENCE, THIRDPARTY_CRDS
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -33,3 +33,9 @@ def prometheus() -> Iterator[Callable[[list[str]], Prometheus]]:
     yield start
     for prom in started:
         prom.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    seconds = config.stash.get(CONTROL_PLANE_STARTUP, None)
+    if seconds is not None:
+        terminalreporter.write_line(f"local control plane started in {seconds:.1f}s (binaries cached)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 # The project's shared/ folder (Flagger's reference manifests, third-party CRDs) sits beside the clone.
 SHARED = Path(os.environ.get("FLAGGER_PY_SHARED", REPO.parent / "shared"))
@@ -17,3 +19,7 @@ CRDS = REPO / "crds"
 def reference_files() -> list[Path]:
     """Every manifest under shared/flagger-reference except Flagger's CRD itself."""
     return sorted(p for p in REFERENCE.rglob("*.yaml") if p.name != "crd.yaml")
+
+
+# Seconds the local control plane took to start, printed at the end of the run.
+CONTROL_PLANE_STARTUP = pytest.StashKey[float]()

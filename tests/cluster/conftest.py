@@ -16,7 +16,7 @@ import pytest
 
 from flagger_py.crd import schema
 from flagger_py.testing.cluster import Cluster, LocalCluster, existing_cluster
-from tests.paths import REPO
+from tests.paths import CONTROL_PLANE_STARTUP, REPO
 
 BIN_DIR = Path(os.environ.get("FLAGGER_PY_TESTENV_BIN", REPO / ".cache" / "testenv" / "bin"))
 _cluster: Cluster | None = None
@@ -40,11 +40,7 @@ def kube_cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
             f"test binaries missing in {BIN_DIR}: {', '.join(missing)}; run testenv/build.sh (make test does)"
         )
     cluster = LocalCluster.start(BIN_DIR)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(
-            f"local control plane started in {cluster.startup_seconds:.1f}s at {cluster.server}"
-        )
+    request.config.stash[CONTROL_PLANE_STARTUP] = cluster.startup_seconds
     _cluster = cluster
     try:
         yield cluster
