@@ -1,0 +1,114 @@
+"""What decide() asks the engine to do, in order. Plain frozen data; the engine maps each to a port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from flagger_py.domain.weights import Routes
+
+Severity = Literal["info", "warn", "error"]
+EventType = Literal["Normal", "Warning"]
+Workload = Literal["target", "primary"]
+
+
+@dataclass(frozen=True)
+class EnsureServices:
+    """Create or update the apex, -primary and -canary Services."""
+
+
+@dataclass(frozen=True)
+class EnsurePrimary:
+    """Create the -primary workload from the target if it does not exist yet."""
+
+
+@dataclass(frozen=True)
+class ReconcileRoutes:
+    """Create or take over the router's objects, without touching the current weights."""
+
+
+@dataclass(frozen=True)
+class SetRoutes:
+    """Send traffic as ``routes`` says."""
+
+    routes: Routes
+
+
+@dataclass(frozen=True)
+class ScaleToZero:
+    """Scale the target (the canary) to zero."""
+
+
+@dataclass(frozen=True)
+class ScaleFromZero:
+    """Scale the target (the canary) up for a run."""
+
+
+@dataclass(frozen=True)
+class PauseScaler:
+    """Pause the target's autoscaler (KEDA); HPA needs nothing."""
+
+
+@dataclass(frozen=True)
+class ResumeScaler:
+    """Resume the target's autoscaler."""
+
+
+@dataclass(frozen=True)
+class ReconcilePrimaryScaler:
+    """Create or update the primary's autoscaler from the target's."""
+
+
+@dataclass(frozen=True)
+class Promote:
+    """Copy the target's spec (and its ConfigMaps and Secrets, renamed -primary) to the primary."""
+
+
+@dataclass(frozen=True)
+class CallWebhooks:
+    """Call the webhooks of ``kind`` whose outcome does not gate anything (post-rollout)."""
+
+    kind: str
+    phase: str
+
+
+@dataclass(frozen=True)
+class EmitEvent:
+    """A Kubernetes Event on the Canary (reason Synced), also sent to the event webhooks."""
+
+    type: EventType
+    message: str
+
+
+@dataclass(frozen=True)
+class Notify:
+    """An alert to the canary's alert providers (or the global notifier)."""
+
+    severity: Severity
+    message: str
+    with_metadata: bool = False
+
+
+@dataclass(frozen=True)
+class RecordRelease:
+    """A release ended: counted in the success / failure metrics and the release duration histogram."""
+
+    outcome: Literal["promoted", "rolled back", "skipped"]
+
+
+Action = (
+    EnsureServices
+    | EnsurePrimary
+    | ReconcileRoutes
+    | SetRoutes
+    | ScaleToZero
+    | ScaleFromZero
+    | PauseScaler
+    | ResumeScaler
+    | ReconcilePrimaryScaler
+    | Promote
+    | CallWebhooks
+    | EmitEvent
+    | Notify
+    | RecordRelease
+)
