@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from flagger_py import __version__
+from flagger_py.errors import SpecError
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
+from flagger_py.simulator import load, render
+from flagger_py.simulator.runner import simulate
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -23,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.paths, out=sys.stdout, err=sys.stderr, quiet=args.quiet)
+    if args.command == "simulate":
+        return run_simulation(args.canary, args.scenario, args.output, out=sys.stdout, err=sys.stderr)
     if args.command == "version":
         print(f"flagger-py {__version__}")
         return EXIT_OK
@@ -45,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("paths", nargs="+", metavar="FILE|DIR|-")
     check.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
+    sim = commands.add_parser(
+        "simulate",
+        help="run a release on a virtual clock and print the timeline",
+        description=(
+            "Run the real engine and state machine on in-memory workloads, router, metrics and webhooks, "
+            "on a virtual clock, and print the timeline you would see in the cluster. Without --scenario, "
+            "a healthy release. See docs/simulator.md for the scenario format."
+        ),
+    )
+    sim.add_argument("canary", metavar="CANARY.yaml")
+    sim.add_argument("--scenario", metavar="SCENARIO.yaml")
+    sim.add_argument("--output", choices=("text", "json"), default="text")
     commands.add_parser("version", help="print the version")
     return parser
 
@@ -77,6 +94,25 @@ def validate(paths: Sequence[str], *, out: TextIO, err: TextIO, quiet: bool = Fa
     if not quiet:
         print(f"{checked} flagger.app object(s) checked, {invalid} invalid", file=err)
     return EXIT_INVALID if invalid else EXIT_OK
+
+
+def run_simulation(
+    canary_path: str, scenario_path: str | None, output: str, *, out: TextIO, err: TextIO
+) -> int:
+    """Print the simulated timeline; 1 when the files are invalid, 2 when unreadable."""
+    try:
+        canary = load.canary_from(canary_path)
+        scenario = load.scenario_from(scenario_path, canary)
+    except loader.UnreadableInput as exc:
+        print(f"flagger-py simulate: cannot read {exc}", file=err)
+        return EXIT_UNREADABLE
+    except SpecError as exc:
+        for problem in exc.problems:
+            print(problem, file=err)
+        return EXIT_INVALID
+    result = simulate(canary, scenario)
+    out.write(render.as_json(result) if output == "json" else render.text(result))
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -68,7 +68,7 @@ class Promote:
 class CallWebhooks:
     """Call the webhooks of ``kind`` whose outcome does not gate anything (post-rollout)."""
 
-    kind: str
+    kind: Literal["post-rollout"]
     phase: str
 
 

@@ -1,0 +1,32 @@
+"""The interfaces the engine talks through (typing.Protocols); adapters implement them.
+
+Promises: no implementation here; every method is async so that no adapter can block the loop.
+The Kubernetes adapter, the routers, metric providers and notifiers, and the in-memory adapters of
+``flagger_py.testing.memory`` implement the same Protocols.
+"""
+
+from flagger_py.ports.protocols import (
+    Analyzer,
+    Clock,
+    Deps,
+    Events,
+    Notifier,
+    Revision,
+    Router,
+    StatusStore,
+    WebhookCaller,
+    Workloads,
+)
+
+__all__ = [
+    "Analyzer",
+    "Clock",
+    "Deps",
+    "Events",
+    "Notifier",
+    "Revision",
+    "Router",
+    "StatusStore",
+    "WebhookCaller",
+    "Workloads",
+]

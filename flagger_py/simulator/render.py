@@ -1,0 +1,62 @@
+"""The simulation as text (a timeline for people) or JSON (for tools)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flagger_py.domain import settings
+from flagger_py.model.duration import format_seconds
+from flagger_py.simulator.runner import Simulation
+
+
+def text(sim: Simulation) -> str:
+    canary = sim.canary
+    analysis = canary.spec.analysis
+    strategy = settings.strategy(analysis, canary.spec.provider)
+    interval = format_seconds(settings.interval_seconds(analysis))
+    name = f"{canary.metadata.name}.{canary.metadata.namespace or 'default'}"
+    lines = [
+        f"Canary {name}: {strategy}, interval {interval}, threshold {settings.threshold(analysis)}"
+        f" — scenario: {sim.scenario.description}",
+        "",
+        f"{'time':>8}  {'phase':<17}{'weight':>6}  {'failed':>6}",
+    ]
+    for tick in sim.ticks:
+        status = tick.status
+        weight = f"{tick.routes.canary}%" + ("m" if tick.routes.mirrored else "")
+        lines.append(
+            f"{format_seconds(tick.at):>8}  {status.phase or 'new':<17}{weight:>6}  {status.failed_checks:>6}"
+        )
+        lines.extend(f"{'':>10}{note.text}" for note in tick.notes)
+    lines += ["", f"verdict: {sim.verdict.text}"]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(sim: Simulation) -> str:
+    ticks: list[dict[str, Any]] = []
+    for tick in sim.ticks:
+        ticks.append(
+            {
+                "at": tick.at,
+                "time": format_seconds(tick.at),
+                "phase": tick.status.phase,
+                "weights": {
+                    "primary": tick.routes.primary,
+                    "canary": tick.routes.canary,
+                    "mirrored": tick.routes.mirrored,
+                },
+                "canaryWeight": tick.status.canary_weight,
+                "iterations": tick.status.iterations,
+                "failedChecks": tick.status.failed_checks,
+                "notes": [{"kind": n.kind, "text": n.text, **n.data} for n in tick.notes],
+            }
+        )
+    verdict = {"outcome": sim.verdict.outcome, "text": sim.verdict.text, "at": sim.verdict.at}
+    document = {
+        "canary": f"{sim.canary.metadata.name}.{sim.canary.metadata.namespace or 'default'}",
+        "scenario": sim.scenario.description,
+        "ticks": ticks,
+        "verdict": verdict,
+    }
+    return json.dumps(document, indent=2) + "\n"

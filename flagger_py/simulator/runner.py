@@ -1,0 +1,162 @@
+"""Running a Canary through a scenario on the in-memory cluster, tick by tick."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from flagger_py.domain import verdicts
+from flagger_py.domain.weights import Routes
+from flagger_py.engine.tick import run_once
+from flagger_py.model.canary import Canary, CanaryStatus
+from flagger_py.model.duration import format_seconds
+from flagger_py.simulator.scenario import Scenario, healthy_value
+from flagger_py.testing.memory import MemoryCluster
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something that happened during a tick: an event, a check, a webhook call, an alert."""
+
+    kind: str  # event | warning | metric | webhook | alert | routes | workload
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Tick:
+    """One line of the timeline."""
+
+    at: float
+    status: CanaryStatus
+    routes: Routes
+    notes: tuple[Note, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How the simulated release ended."""
+
+    outcome: str  # promoted | rolled back | skipped | undecided
+    text: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """The timeline and the verdict."""
+
+    canary: Canary
+    scenario: Scenario
+    ticks: tuple[Tick, ...]
+    verdict: Verdict
+
+
+def simulate(canary: Canary, scenario: Scenario) -> Simulation:
+    """Run the real engine on the in-memory cluster until the release ends or time runs out."""
+    return asyncio.run(_simulate(canary, scenario))
+
+
+async def _simulate(canary: Canary, scenario: Scenario) -> Simulation:
+    cluster = _cluster(canary, scenario)
+    clock, workloads = cluster.clock, cluster.workloads
+    pending = sorted(r.seconds for r in scenario.revisions)
+    revision_count, started_at = 0, 0.0
+    ticks: list[Tick] = []
+    seen = _Cursor()
+    verdict: Verdict | None = None
+    while clock.seconds <= scenario.duration.seconds:
+        phase = (canary.status or CanaryStatus()).phase
+        if pending and pending[0] <= clock.seconds and phase not in ("", "Initializing"):
+            pending.pop(0)
+            revision_count += 1
+            started_at = clock.seconds
+            workloads.new_revision(f"rev-{revision_count}")
+        result = await run_once(canary, cluster.deps)
+        canary = canary.model_copy(update={"status": result.decision.status})
+        ticks.append(Tick(clock.seconds, result.decision.status, cluster.router.routes, seen.notes(cluster)))
+        if result.released and not pending:
+            verdict = _verdict(result.released, clock.seconds, started_at, ticks)
+            break
+        clock.advance(result.requeue_after)
+    if verdict is None:
+        last = ticks[-1].status
+        text = f"no verdict after {format_seconds(scenario.duration.seconds)}: still {last.phase or 'new'}"
+        verdict = Verdict("undecided", text, clock.seconds)
+    return Simulation(canary, scenario, tuple(ticks), verdict)
+
+
+def _cluster(canary: Canary, scenario: Scenario) -> MemoryCluster:
+    cluster = MemoryCluster()
+    workloads = cluster.workloads
+    workloads.primary_ready_after = scenario.readiness.primary.seconds
+    workloads.canary_ready_after = scenario.readiness.canary.seconds
+    workloads.broken = set(scenario.readiness.broken)
+    deadline = scenario.progress_deadline
+    workloads.progress_deadline = (
+        deadline.seconds if deadline else float(canary.spec.progress_deadline_seconds or 600)
+    )
+    metrics = {m.name: m for m in canary.spec.analysis.metrics or ()}
+    series = {name: script.series() for name, script in scenario.metrics.items()}
+
+    def answer(name: str, t: float) -> verdicts.Result:
+        if name in series:
+            return series[name](t)
+        return verdicts.Value(healthy_value(metrics[name]))
+
+    def hook(name: str, t: float) -> tuple[bool, str]:
+        script = scenario.webhooks.get(name)
+        if script is None or not script.fails_at(t):
+            return True, ""
+        return False, script.message
+
+    cluster.analyzer.series = answer
+    cluster.webhooks.script = hook
+    return cluster
+
+
+@dataclass
+class _Cursor:
+    """What of the adapters' records has already been turned into notes."""
+
+    positions: dict[str, int] = field(default_factory=dict)
+
+    def take(self, name: str, items: list[Any]) -> list[Any]:
+        start = self.positions.get(name, 0)
+        self.positions[name] = len(items)
+        return items[start:]
+
+    def notes(self, cluster: MemoryCluster) -> tuple[Note, ...]:
+        out: list[tuple[int, Note]] = []
+        for record in self.take("workloads", cluster.workloads.log):
+            out.append((record.seq, Note("workload", f"{record.what} {record.detail}".strip())))
+        for seq, kind, name, ok, message in self.take("webhooks", cluster.webhooks.log):
+            result = "ok" if ok else f"FAILED: {message}"
+            if kind == "rollback":
+                result = "asks for a rollback" if ok else "no rollback asked"
+            data = {"name": name, "type": kind, "ok": ok}
+            out.append((seq, Note("webhook", f"webhook {name} ({kind}): {result}", data)))
+        for seq, check in self.take("metrics", cluster.analyzer.log):
+            mark = "ok  " if check.passed else "FAIL"
+            data = {"name": check.metric, "value": check.value, "passed": check.passed}
+            out.append((seq, Note("metric", f"{mark} {check.message}", data)))
+        for seq, kind, message in self.take("events", cluster.events.emitted):
+            out.append((seq, Note("warning" if kind == "Warning" else "event", message)))
+        for seq, severity, message in self.take("alerts", cluster.notifier.sent):
+            out.append((seq, Note("alert", f"alert ({severity}): {message}", {"severity": severity})))
+        return tuple(note for _, note in sorted(out, key=lambda item: item[0]))
+
+
+def _verdict(outcome: str, at: float, started: float, ticks: list[Tick]) -> Verdict:
+    took = format_seconds(at - started)
+    if outcome == "promoted":
+        return Verdict(outcome, f"promoted after {took}", at)
+    if outcome == "skipped":
+        return Verdict(outcome, f"promoted without analysis after {took}", at)
+    before = ticks[-2].status if len(ticks) > 1 else ticks[-1].status
+    routes = ticks[-2].routes if len(ticks) > 1 else ticks[-1].routes
+    checks = before.failed_checks
+    plural = "s" if checks != 1 else ""
+    text = f"rolled back at {format_seconds(at)} at {routes.canary}% after {checks} failed check{plural}"
+    return Verdict(outcome, text, at)
