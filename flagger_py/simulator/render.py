@@ -22,14 +22,19 @@ def text(sim: Simulation) -> str:
         "",
         f"{'time':>8}  {'phase':<17}{'weight':>6}  {'failed':>6}",
     ]
+    legend = (
+        "weight: share of traffic on the canary; m = mirrored; match = only requests matching analysis.match"
+    )
     for tick in sim.ticks:
         status = tick.status
         weight = f"{tick.routes.canary}%" + ("m" if tick.routes.mirrored else "")
+        if strategy == "ab-testing" and tick.routes.canary == 100:
+            weight = "match"  # only requests matching analysis.match reach the canary
         lines.append(
             f"{format_seconds(tick.at):>8}  {status.phase or 'new':<17}{weight:>6}  {status.failed_checks:>6}"
         )
         lines.extend(f"{'':>10}{note.text}" for note in tick.notes)
-    lines += ["", f"verdict: {sim.verdict.text}"]
+    lines += ["", legend, f"verdict: {sim.verdict.text}"]
     return "\n".join(lines) + "\n"
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from flagger_py.domain import verdicts
 from flagger_py.model.base import Spec
@@ -48,12 +48,14 @@ class MetricScript(Spec):
 
     value: float | None = None
     ramp: Ramp | None = None
-    steps: tuple[StepPoint, ...] | None = Field(default=None, min_length=1)
+    steps: tuple[StepPoint, ...] | None = None
     no_data: bool | None = None
     noise: Noise | None = None
 
     @model_validator(mode="after")
     def _one_shape(self) -> MetricScript:
+        if self.steps == ():
+            raise ValueError("steps must list at least one {at, value} point")
         shapes = [n for n in ("value", "ramp", "steps", "no_data") if getattr(self, n) not in (None, False)]
         if len(shapes) != 1:
             names = "value, ramp, steps or noData"
@@ -95,10 +97,16 @@ class Window(Spec):
     to: DurationField
 
 
+def _fail_shape(value: object) -> object:
+    if isinstance(value, str) and value not in ("always", "never"):
+        raise ValueError(f"must be always, never, or a list of {{from, to}} windows (got {value!r})")
+    return value
+
+
 class WebhookScript(Spec):
     """When a webhook fails: always, never (default), or in time windows."""
 
-    fail: Literal["always", "never"] | tuple[Window, ...] = "never"
+    fail: Annotated[Literal["always", "never"] | tuple[Window, ...], BeforeValidator(_fail_shape)] = "never"
     message: str = "the webhook answered 500"
 
     def fails_at(self, t: float) -> bool:

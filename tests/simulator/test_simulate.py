@@ -1,0 +1,140 @@
+"""flagger-py simulate: golden timelines of the bundled examples, JSON output, bad scenario files."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from flagger_py import cli
+from tests.paths import REPO
+
+EXAMPLES = REPO / "examples"
+GOLDEN = Path(__file__).parent / "golden"
+CASES = [
+    ("podinfo-canary", None),
+    ("podinfo-canary", "healthy"),
+    ("podinfo-canary", "latency-regression"),
+    ("podinfo-canary", "flapping-webhook"),
+    ("podinfo-abtest", None),
+    ("podinfo-bluegreen", None),
+]
+
+
+def simulate(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    canary, *rest = args
+    scenario = rest[0] if rest else None
+    output = rest[1] if len(rest) > 1 else "text"
+    code = cli.run_simulation(canary, scenario, output, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(("example", "scenario"), CASES, ids=[f"{e}:{s or 'default'}" for e, s in CASES])
+def test_golden_timeline(example: str, scenario: str | None) -> None:
+    scenario_path = str(EXAMPLES / "scenarios" / f"{scenario}.yaml") if scenario else None
+    code, out, err = simulate(str(EXAMPLES / f"{example}.yaml"), *([scenario_path] if scenario_path else []))
+    assert (code, err) == (0, "")
+    golden = GOLDEN / f"{example}--{scenario or 'default'}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(out)
+    assert out == golden.read_text(), f"regenerate with UPDATE_GOLDEN=1 if the change is intended: {golden}"
+
+
+def test_verdicts_of_the_bundled_scenarios() -> None:
+    verdicts = {}
+    for name in ("healthy", "latency-regression", "flapping-webhook"):
+        _, out, _ = simulate(
+            str(EXAMPLES / "podinfo-canary.yaml"), str(EXAMPLES / "scenarios" / f"{name}.yaml")
+        )
+        verdicts[name] = out.splitlines()[-1]
+    assert verdicts == {
+        "healthy": "verdict: promoted after 8m",
+        "latency-regression": "verdict: rolled back at 11m at 30% after 5 failed checks",
+        "flapping-webhook": "verdict: promoted after 10m",
+    }
+
+
+def test_json_output() -> None:
+    code, out, _ = simulate(
+        str(EXAMPLES / "podinfo-canary.yaml"), str(EXAMPLES / "scenarios" / "latency-regression.yaml"), "json"
+    )
+    assert code == 0
+    document = json.loads(out)
+    assert document["verdict"]["outcome"] == "rolled back"
+    weights = [t["weights"]["canary"] for t in document["ticks"]]
+    assert max(weights) == 30
+    failing = [n for t in document["ticks"] for n in t["notes"] if n["kind"] == "metric" and not n["passed"]]
+    assert len(failing) == 5
+    assert all(n["name"] == "request-duration" and n["value"] > 500 for n in failing)
+
+
+def test_a_long_analysis_finishes() -> None:
+    """A 2-hour analysis (interval 1m, step 1%) runs to the end (its speed is measured in bench/)."""
+    canary = (EXAMPLES / "podinfo-canary.yaml").read_text().replace("maxWeight: 50", "maxWeight: 100")
+    canary = canary.replace("stepWeight: 10", "stepWeight: 1")
+    path = REPO / ".pytest_cache" / "long-canary.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(canary)
+    code, out, _ = simulate(str(path))
+    assert code == 0
+    assert out.splitlines()[-1] == "verdict: promoted after 1h43m"
+
+
+BAD_SCENARIOS = {
+    "metrics: {request-duration: {}}": (
+        "metrics.request-duration: set exactly one of value, ramp, steps or noData (got none)"
+    ),
+    "metrics: {request-duration: {value: 1, ramp: {from: 1, to: 2, end: 1m}}}": (
+        "metrics.request-duration: set exactly one of value, ramp, steps or noData (got value, ramp)"
+    ),
+    "metrics: {latency: {value: 1}}": (
+        "metrics.latency: the canary has no metric named 'latency' "
+        "(it has: request-success-rate, request-duration, error-rate)"
+    ),
+    "webhooks: {load-tst: {fail: always}}": (
+        "webhooks.load-tst: the canary has no webhook named 'load-tst' (it has: smoke-test, load-test)"
+    ),
+    "duration: forever": "duration: must be a duration such as 30s, 1m or 1m30s (got 'forever')",
+    "revisions: [5 minutes]": "revisions[0]: must be a duration such as 30s, 1m or 1m30s (got '5 minutes')",
+    "readiness: {canary: 10s, broken: [cannary]}": (
+        "readiness.broken[0]: must be one of: 'primary' or 'canary' (got 'cannary')"
+    ),
+    "webhooks: {load-test: {fail: sometimes}}": (
+        "webhooks.load-test.fail: must be always, never, or a list of {from, to} windows (got 'sometimes')"
+    ),
+    "metrics: {request-duration: {steps: []}}": (
+        "metrics.request-duration: steps must list at least one {at, value} point"
+    ),
+    "metrics: {request-duration: {ramp: {from: 1, to: 2, start: 5m, end: 1m}}}": (
+        "metrics.request-duration.ramp: end (1m) must come after start (5m)"
+    ),
+    "unknown: 1": "unknown: unknown field",
+    "- a list": "a scenario must be a mapping (see docs/simulator.md)",
+}
+
+
+@pytest.mark.parametrize("text", sorted(BAD_SCENARIOS))
+def test_bad_scenarios_get_clear_messages(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text + "\n")
+    code, out, err = simulate(str(EXAMPLES / "podinfo-canary.yaml"), str(path))
+    assert (code, out) == (1, "")
+    assert BAD_SCENARIOS[text] in err
+    assert err.startswith(str(path))
+    assert "Traceback" not in err
+
+
+def test_invalid_canary_is_reported_like_validate() -> None:
+    code, _, err = simulate(str(REPO / "tests" / "validate" / "broken" / "04-step-weight-over-100.yaml"))
+    assert code == 1
+    assert "spec.analysis.stepWeight: must be between 0 and 100 (got 150)" in err
+
+
+def test_missing_file() -> None:
+    code, _, err = simulate(str(EXAMPLES / "nope.yaml"))
+    assert code == 2
+    assert "no such file" in err
