@@ -42,7 +42,7 @@ class Story:
         return result
 
     async def ticks(self, count: int) -> list[tuple[str, Routes]]:
-        out = []
+        out: list[tuple[str, Routes]] = []
         for _ in range(count):
             await self.tick()
             assert self.canary.status is not None
@@ -188,7 +188,7 @@ async def test_a_failing_action_stops_the_tick_and_keeps_the_status() -> None:
     async def broken(_canary: Canary, _routes: Routes) -> None:
         raise ProviderUnavailable("VirtualService podinfo: connection refused")
 
-    story.cluster.router.set_routes = broken  # type: ignore[method-assign]
+    story.cluster.router.set_routes = broken  # type: ignore[method-assign,assignment]
     result = await run_once(story.canary, story.cluster.deps)
     assert result.error == "SetRoutes failed: VirtualService podinfo: connection refused"
     assert story.cluster.status.status == before
