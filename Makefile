@@ -1,5 +1,5 @@
 # flagger-py developer commands. On a fresh machine:
-#   make demo   the product's main job on the bundled examples
+#   make demo   the product's main job on an embedded default: simulate a release of the bundled canary
 #   make test   everything CI runs: installs what it needs, then lint, types, layers and all tests
 PYTHON ?= python3
 VENV   ?= .venv
@@ -10,6 +10,7 @@ STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12
 
 demo: venv
 	$(BIN)/flagger-py validate examples/
+	$(BIN)/flagger-py simulate examples/podinfo-canary.yaml
 
 test: system-deps testenv venv lint typecheck layers pytest
 

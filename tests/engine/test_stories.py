@@ -208,3 +208,23 @@ async def test_blue_green_and_mirroring_reach_the_router() -> None:
     assert story.cluster.router.routes == Routes(100, 0, mirrored=True)
     await story.ticks(2)
     assert story.cluster.router.routes == ALL_CANARY
+
+
+async def test_ab_testing_routes_matching_requests_for_each_iteration() -> None:
+    story = await Story(
+        canary(iterations=2, match=[{"headers": {"x-canary": {"exact": "insider"}}}])
+    ).initialized()
+    timeline = await story.ticks(4)
+    assert [p for p, _ in timeline] == ["Progressing", "Progressing", "Progressing", "Promoting"]
+    assert timeline[1][1] == ALL_CANARY  # the router applies analysis.match: only insiders reach the canary
+
+
+async def test_new_revision_mid_run_restarts_from_zero() -> None:
+    story = await Story(canary(stepWeight=20)).initialized()
+    await story.ticks(3)
+    assert story.cluster.router.routes == Routes(60, 40)
+    story.cluster.workloads.new_revision("rev-2")
+    await story.tick()
+    assert story.cluster.router.routes == ALL_PRIMARY
+    assert story.canary.status is not None
+    assert (story.phase, story.canary.status.last_applied_spec) == ("Progressing", "rev-2")
