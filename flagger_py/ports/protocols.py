@@ -45,6 +45,17 @@ class Router(Protocol):
     async def finalize(self, canary: Canary) -> None: ...
 
 
+class MetricProvider(Protocol):
+    """One metrics backend (Prometheus, Datadog, ...): runs a rendered query over a window.
+
+    Raises from the errors tree: NoDataError for an empty answer, ProviderUnavailable,
+    ProviderAuthError or ProviderConfigError otherwise; never a transport exception.
+    """
+
+    async def run_query(self, query: str, window_seconds: float) -> float: ...
+    async def is_online(self) -> bool: ...
+
+
 class Analyzer(Protocol):
     """Runs the canary's metric checks, in order, up to and including the first failing one."""
 
