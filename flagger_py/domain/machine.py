@@ -159,14 +159,7 @@ class _Tick:
             return gate
         if not gate.passed:
             return self.hold("Waiting", "Canary is waiting for approval.", gate)
-        status = self.moved(
-            "Progressing",
-            canary_weight=0,
-            iterations=0,
-            failed_checks=0,
-            last_applied_spec=self.obs.revision,
-            tracked_configs=dict(self.obs.configs),
-        )
+        status = self.new_run()
         return self.done(
             self.event(f"New revision detected! Scaling up {self.subject}"),
             act.Notify("info", "New revision detected, progressing canary analysis.", with_metadata=True),
@@ -222,8 +215,9 @@ class _Tick:
             return self.finalise()
         return self.analyse(self.obs.routes)
 
-    def restart(self) -> Decision:
-        status = self.moved(
+    def new_run(self) -> CanaryStatus:
+        """Progressing from zero on the observed revision (a new run, or a restart mid-run)."""
+        return self.moved(
             "Progressing",
             canary_weight=0,
             iterations=0,
@@ -231,6 +225,9 @@ class _Tick:
             last_applied_spec=self.obs.revision,
             tracked_configs=dict(self.obs.configs),
         )
+
+    def restart(self) -> Decision:
+        status = self.new_run()
         return self.done(
             self.event(f"New revision detected! Restarting analysis for {self.subject}"),
             act.SetRoutes(ALL_PRIMARY),

@@ -126,16 +126,16 @@ def _valid_name(name: str) -> bool:
 
 def _model_problems(model: type[BaseModel], body: Mapping[str, Any]) -> list[Problem]:
     try:
-        model.model_validate(_without_nulls(body))
+        model.model_validate(without_nulls(body))
     except ValidationError as exc:
         return from_validation_error(exc)
     return []
 
 
-def _without_nulls(value: Any) -> Any:
+def without_nulls(value: Any) -> Any:
     """Drop null fields, as the API server does before storing the object."""
     if isinstance(value, Mapping):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
+        return [without_nulls(v) for v in value]
     return value

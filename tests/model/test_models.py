@@ -8,6 +8,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from flagger_py.errors import Problem
+from flagger_py.manifest.check import without_nulls
 from flagger_py.model import Canary, MetricTemplate
 from flagger_py.model.duration import Duration
 from flagger_py.model.problems import from_validation_error
@@ -17,14 +18,6 @@ VALID = [(k, c) for k, c in DOCS if k not in REJECTED_BY_FLAGGER]
 MODELS: dict[str, type[BaseModel]] = {"Canary": Canary, "MetricTemplate": MetricTemplate}
 
 
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
-
-
 @pytest.mark.parametrize(("key", "content"), VALID, ids=[k for k, _ in VALID])
 def test_reference_manifest_round_trips(key: str, content: Any) -> None:
     model = MODELS.get(content["kind"])
@@ -32,7 +25,7 @@ def test_reference_manifest_round_trips(key: str, content: Any) -> None:
         pytest.skip("AlertProvider references are covered by the validate tests")
     obj = model.model_validate(content)
     dumped = obj.model_dump(by_alias=True, exclude_none=True, exclude_defaults=False)
-    spec = _drop_nulls(content["spec"])
+    spec = without_nulls(content["spec"])
     # Defaults the model fills in (sessionAffinity.maxAge, gateway ref group/kind) aside, nothing changes.
     assert _subset(spec, dumped["spec"]), key
 
