@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flagger_py.domain import actions as act
+from flagger_py.domain import affinity as affinity_cookies
 from flagger_py.domain import phases, settings, weights
 from flagger_py.domain.observations import HookKind, HookOutcome, Instant, Observations, Observe
 from flagger_py.domain.weights import ALL_CANARY, ALL_PRIMARY, Routes
@@ -69,6 +70,13 @@ class _Tick:
             update |= {"canary_weight": 0, "iterations": 0}
         if phase in ("Initialized", "Succeeded"):
             update["last_promoted_spec"] = self.status.last_applied_spec
+        if phase in ("Succeeded", "Failed") and self.status.session_affinity_cookie:
+            # The run is over: routers expire the previous cookie and stop matching it.
+            update |= {
+                "previous_session_affinity_cookie": self.status.session_affinity_cookie,
+                "session_affinity_cookie": None,
+                "primary_session_affinity_cookie": None,
+            }
         update |= changes
         return self.changed(**update)
 
@@ -217,6 +225,10 @@ class _Tick:
 
     def new_run(self) -> CanaryStatus:
         """Progressing from zero on the observed revision (a new run, or a restart mid-run)."""
+        cookies: dict[str, str | None] = {}
+        affinity = self.spec.analysis.session_affinity
+        if affinity is not None:  # sticky sessions: routers pin clients who reached the canary with these
+            cookies = affinity_cookies.for_run(affinity, str(self.subject), self.obs.revision)
         return self.moved(
             "Progressing",
             canary_weight=0,
@@ -224,6 +236,7 @@ class _Tick:
             failed_checks=0,
             last_applied_spec=self.obs.revision,
             tracked_configs=dict(self.obs.configs),
+            **cookies,
         )
 
     def restart(self) -> Decision:

@@ -10,7 +10,13 @@ from flagger_py.domain import actions as act
 from flagger_py.domain.observations import HookOutcome, Readiness
 from flagger_py.domain.verdicts import Check
 from flagger_py.domain.weights import ALL_CANARY, ALL_PRIMARY, Routes
+from flagger_py.model.canary import CanaryStatus
 from tests.domain.world import World, fails, hooks, spec, until
+
+
+def status_of(world: World) -> CanaryStatus:
+    """The current status (a function, so that type checkers do not narrow it across ticks)."""
+    return world.status
 
 
 def phase(world: World) -> str:
@@ -362,3 +368,24 @@ def test_invariants(
         if act.Promote() in decision.actions:
             assert before.failed_checks < threshold
         assert 0 <= world.status.canary_weight <= 100
+
+
+def test_session_affinity_cookies_live_for_one_run() -> None:
+    sticky = {"cookieName": "flagger-cookie", "primaryCookieName": "flagger-primary"}
+    world = initialized(World(spec(stepWeight=50, sessionAffinity=sticky)))
+    world.step()
+    cookie = world.status.session_affinity_cookie
+    assert cookie is not None
+    assert cookie.startswith("flagger-cookie=")
+    assert len(cookie.split("=")[1]) == 10
+    assert (world.status.primary_session_affinity_cookie or "").startswith("flagger-primary=")
+    world.run(3)
+    assert world.status.session_affinity_cookie == cookie  # stable for the whole run
+    world.run(3)
+    assert phase(world) == "Succeeded"
+    ended = status_of(world)
+    assert ended.session_affinity_cookie is None
+    assert ended.previous_session_affinity_cookie == cookie
+    world.revision = "rev-3"
+    world.step()
+    assert status_of(world).session_affinity_cookie not in (None, cookie)  # a new run, a new cookie
