@@ -102,7 +102,9 @@ def _type_problem(schema: Schema, value: Any) -> str | None:
         return None if schema.get("nullable") else f"must be {_TYPE_NAMES[wanted]} (got null)"
     ok = {
         "string": isinstance(value, str),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
+        # JSON has one number type: the API server takes 80.0 for the integer 80.
+        "integer": (isinstance(value, int) and not isinstance(value, bool))
+        or (isinstance(value, float) and value.is_integer()),
         "number": isinstance(value, int | float) and not isinstance(value, bool),
         "boolean": isinstance(value, bool),
         "object": isinstance(value, Mapping),
@@ -171,8 +173,8 @@ def _object_checks(schema: Schema, value: Mapping[str, Any], path: str, *, stric
             if strict and not open_object and (properties or additional is False):
                 yield Problem(join_path(path, str(key)), _unknown_field(str(key), list(properties)))
             continue
-        if item is None and not sub.get("nullable") and key in properties:
-            continue  # the API server drops nulls of non-nullable fields before validating
+        if item is None and not sub.get("nullable"):
+            continue  # the API server drops nulls of non-nullable fields and map values before validating
         yield from _check(sub, item, join_path(path, str(key)), strict=strict)
     for key in schema.get("required", ()):
         if value.get(key) is None:

@@ -134,3 +134,95 @@ def test_bundled_examples_are_accepted_by_our_crd(
 ) -> None:
     accepted, message = server_verdict(flagger_crds, doc)
     assert accepted, message
+
+
+def _canary_with(**spec: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "apiVersion": "flagger.app/v1beta1",
+        "kind": "Canary",
+        "metadata": {"name": "tricky", "namespace": "test"},
+        "spec": {
+            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
+            "service": {"port": 9898},
+            "analysis": {"interval": "1m", "threshold": 5, "stepWeight": 10},
+        },
+    }
+    base["spec"].update(spec)
+    return base
+
+
+TRICKY = {
+    "null-map-value": _canary_with(
+        analysis={
+            "interval": "1m",
+            "threshold": 5,
+            "stepWeight": 10,
+            "webhooks": [{"name": "w", "url": "http://x/", "metadata": {"cmd": None}}],
+        }
+    ),
+    "null-list-item": _canary_with(analysis={"interval": "1m", "threshold": 5, "stepWeights": [10, None]}),
+    "null-optional-field": _canary_with(provider=None),
+    "target-port-name": _canary_with(service={"port": 80, "targetPort": "http"}),
+    "target-port-bool": _canary_with(service={"port": 80, "targetPort": True}),
+    "float-port": _canary_with(service={"port": 80.0}),
+    "status-on-create": {**_canary_with(), "status": {"phase": "Nonsense", "canaryWeight": "x"}},
+    "unknown-top-level": {**_canary_with(), "extra": 1},
+    "unknown-in-metadata-labels": {**_canary_with(), "metadata": {"name": "tricky", "labels": {"a": "b"}}},
+    "empty-analysis-object": _canary_with(analysis={}),
+    "interval-1h": _canary_with(analysis={"interval": "1h", "threshold": 5, "stepWeight": 10}),
+    "interval-5ms": _canary_with(analysis={"interval": "5ms", "threshold": 5, "stepWeight": 10}),
+    "header-no-kind": _canary_with(
+        analysis={"interval": "1m", "threshold": 5, "iterations": 2, "match": [{"headers": {"x": {}}}]}
+    ),
+    "uri-empty": _canary_with(service={"port": 80, "match": [{"uri": {}}]}),
+    "lb-both": _canary_with(
+        service={
+            "port": 80,
+            "trafficPolicy": {"loadBalancer": {"simple": "RANDOM", "consistentHash": {"useSourceIp": True}}},
+        }
+    ),
+    "lb-hash-two-keys": _canary_with(
+        service={
+            "port": 80,
+            "trafficPolicy": {
+                "loadBalancer": {"consistentHash": {"useSourceIp": True, "httpHeaderName": "x"}}
+            },
+        }
+    ),
+    "analysis-null": _canary_with(analysis=None),
+    "service-null": _canary_with(service=None),
+    "threshold-float-whole": _canary_with(analysis={"interval": "1m", "threshold": 1e3, "stepWeight": 10}),
+    "step-weight-null-with-step-weights": _canary_with(
+        analysis={"interval": "1m", "threshold": 5, "stepWeight": None, "stepWeights": [10, 20]}
+    ),
+    "huge-integer": _canary_with(progressDeadlineSeconds=2**62),
+    "mirror-group-set-no-port": _canary_with(
+        service={
+            "port": 80,
+            "mirror": [{"backendRef": {"name": "x", "group": "example.com", "kind": "Backend"}}],
+        }
+    ),
+    "origin-two-kinds": _canary_with(
+        service={"port": 80, "corsPolicy": {"allowOrigins": [{"exact": "a", "prefix": "b"}]}}
+    ),
+    "empty-string-enum": _canary_with(
+        analysis={
+            "interval": "1m",
+            "threshold": 5,
+            "stepWeight": 10,
+            "webhooks": [{"name": "w", "type": "", "url": "http://x/"}],
+        }
+    ),
+    "gateway-ref-bad-namespace": _canary_with(
+        service={"port": 80, "gatewayRefs": [{"name": "gw", "namespace": "Bad_NS"}]}
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_tricky_documents_get_the_api_servers_verdict(flagger_crds: Cluster, name: str) -> None:
+    doc = TRICKY[name]
+    accepted, message = server_verdict(flagger_crds, doc)
+    structural = check_document(doc, schema.ours(), models=False)
+    assert structural is not None
+    assert structural.valid == accepted, f"server: {message}\nschema check: {structural.problems}"
