@@ -37,6 +37,14 @@ def test_every_provider_subpackage_is_under_flagger_py(wheel: zipfile.ZipFile) -
     assert not [n for n in names if n.startswith("providers/")]
 
 
+def test_every_package_of_the_source_tree_is_in_the_wheel(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    packages = [p.parent.relative_to(REPO) for p in (REPO / "flagger_py").rglob("__init__.py")]
+    assert len(packages) >= 8
+    for package in packages:
+        assert f"{package.as_posix()}/__init__.py" in names, f"add {package} to [tool.setuptools] packages"
+
+
 def test_package_data(wheel: zipfile.ZipFile) -> None:
     names = wheel.namelist()
     for crd in ("canaries.yaml", "metrictemplates.yaml", "alertproviders.yaml"):
@@ -73,3 +81,19 @@ def test_installed_wheel_validates_without_the_source_tree(wheel: zipfile.ZipFil
     )
     assert proc.returncode == 1, proc.stderr
     assert "must be an integer (got 'ten')" in proc.stdout
+    simulated = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from flagger_py.cli import main; sys.exit(main())",
+            "simulate",
+            str(REPO / "examples" / "podinfo-canary.yaml"),
+        ],
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert simulated.returncode == 0, simulated.stderr
+    assert simulated.stdout.splitlines()[-1] == "verdict: promoted after 8m"
