@@ -1,0 +1,138 @@
+"""HttpWebhookCaller: POSTs Flagger's webhook payload to each webhook of a kind, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from flagger_py.domain.observations import HookKind, HookOutcome
+from flagger_py.model.canary import Canary, Webhook
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+BACKOFF_MIN_SECONDS, BACKOFF_MAX_SECONDS = 1.0, 30.0
+MAX_MESSAGE = 300
+
+
+class _Retryable(Exception):
+    """An attempt failed in a way worth another try (connection error, timeout, 429, 5xx but 501)."""
+
+
+class _Final(Exception):
+    """An attempt failed in a way another try will not fix (4xx, 501)."""
+
+
+def payload(canary: Canary, phase: str, metadata: Mapping[str, str] | None) -> dict[str, Any]:
+    """Flagger's CanaryWebhookPayload."""
+    return {
+        "name": canary.metadata.name,
+        "namespace": canary.metadata.namespace or "default",
+        "phase": phase,
+        "checksum": checksum(canary),
+        "metadata": dict(metadata or {}),
+    }
+
+
+def checksum(canary: Canary) -> str:
+    """Identifies the revision under analysis: a hash of the tracked configs and the applied spec."""
+    status = canary.status
+    data = {
+        "trackedConfigs": dict(status.tracked_configs or {}) if status else {},
+        "lastAppliedSpec": (status.last_applied_spec or "") if status else "",
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class HttpWebhookCaller:
+    """Calls webhooks with an injected ``httpx.AsyncClient`` (and one that skips TLS verification
+    for hooks with ``disableTLS``)."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        insecure_client: httpx.AsyncClient | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.insecure_client = insecure_client or client
+        self.sleep = sleep
+
+    async def call(self, canary: Canary, kind: HookKind | Literal["post-rollout"], phase: str) -> HookOutcome:
+        """Run the hooks of ``kind`` in order. Gates stop at the first failure; a rollback hook that
+        answers 2xx asks for a rollback (``passed``)."""
+        for hook in canary.spec.analysis.webhooks or ():
+            if (hook.type or "rollout") != kind:
+                continue
+            ok, message = await self.call_one(canary, hook, phase)
+            if kind == "rollback":
+                if ok:
+                    return HookOutcome(True, f"{hook.name} asked for a rollback")
+                continue
+            if not ok:
+                return HookOutcome(False, f"{hook.name}: {message}", bool(hook.mute_alert))
+        return HookOutcome(kind != "rollback")
+
+    async def call_one(self, canary: Canary, hook: Webhook, phase: str) -> tuple[bool, str]:
+        """POST the payload to one hook; (success, message)."""
+        body = payload(canary, phase, hook.metadata)
+        return await self.post(hook.url, body, hook)
+
+    async def post(self, url: str, body: Mapping[str, Any], hook: Webhook) -> tuple[bool, str]:
+        client = self.insecure_client if hook.disable_tls else self.client
+        timeout = hook.timeout.seconds if hook.timeout else DEFAULT_TIMEOUT_SECONDS
+        attempts = 1 + (hook.retries or 0)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(
+                multiplier=BACKOFF_MIN_SECONDS, min=BACKOFF_MIN_SECONDS, max=BACKOFF_MAX_SECONDS
+            ),
+            retry=retry_if_exception(lambda exc: isinstance(exc, _Retryable)),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(client, url, body, timeout)
+        except _Retryable as exc:
+            tries = f"giving up after {attempts} attempt{'s' if attempts > 1 else ''}"
+            return False, f"{exc} ({tries})" if attempts > 1 else str(exc)
+        except _Final as exc:
+            return False, str(exc)
+        return False, "no attempt was made"  # pragma: no cover - tenacity always makes one
+
+    async def _attempt(
+        self, client: httpx.AsyncClient, url: str, body: Mapping[str, Any], timeout: float
+    ) -> tuple[bool, str]:
+        try:
+            response = await client.post(url, json=body, timeout=timeout)
+        except httpx.TimeoutException as exc:
+            raise _Retryable(f"POST {url}: timed out after {timeout:g}s") from exc
+        except httpx.TransportError as exc:
+            raise _Retryable(f"POST {url}: {_reason(exc)}") from exc
+        if response.is_success:
+            return True, _text(response)
+        message = f"POST {url}: {response.status_code} {_text(response) or response.reason_phrase}"
+        if response.status_code == 429 or (response.status_code >= 500 and response.status_code != 501):
+            raise _Retryable(message)
+        raise _Final(message)
+
+
+def _text(response: httpx.Response) -> str:
+    text = response.text.strip()
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    if "certificate" in text.lower():
+        return f"TLS certificate not trusted ({text.splitlines()[0]}); set disableTLS to skip verification"
+    if "refused" in text.lower() or "connect" in type(exc).__name__.lower():
+        return f"connection failed ({text.splitlines()[0]})"
+    return text.splitlines()[0]
