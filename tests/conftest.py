@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from flagger_py.testing.prometheus import Prometheus
 from tests.paths import CONTROL_PLANE_STARTUP, REFERENCE, THIRDPARTY_CRDS
+from tests.webhooks.server import Reply, Server
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -39,3 +41,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     seconds = config.stash.get(CONTROL_PLANE_STARTUP, None)
     if seconds is not None:
         terminalreporter.write_line(f"local control plane started in {seconds:.1f}s (binaries cached)")
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Server]]:
+    """Start local HTTP(S) servers that record requests and answer from a script; stopped after."""
+    servers: list[Server] = []
+
+    def start(reply: Callable[[str, int], Reply], tls: tuple[Path, Path] | None = None) -> Server:
+        servers.append(Server(reply, tls))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,0 +1,31 @@
+"""The alert a chat provider posts, and the tiny interface every notifier plugin implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from flagger_py.domain.actions import Severity
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert: about which canary, what happened, how bad, and Flagger's fields."""
+
+    name: str
+    namespace: str
+    message: str
+    severity: Severity
+    fields: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def subject(self) -> str:
+        return f"{self.name}.{self.namespace}"
+
+
+class ChatProvider(Protocol):
+    """A notifier plugin (entry-point group ``flagger_py.notifiers``). Constructors validate their
+    settings eagerly (ProviderConfigError); ``post`` raises ProviderError subclasses, never
+    transport exceptions, and never puts credentials in a message."""
+
+    async def post(self, alert: Alert) -> None: ...
