@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from flagger_py import __version__
+from flagger_py import __version__, plugins
 from flagger_py.errors import SpecError
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
@@ -28,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.paths, out=sys.stdout, err=sys.stderr, quiet=args.quiet)
     if args.command == "simulate":
         return run_simulation(args.canary, args.scenario, args.output, out=sys.stdout, err=sys.stderr)
+    if args.command == "plugins":
+        return list_plugins(sys.stdout)
     if args.command == "version":
         print(f"flagger-py {__version__}")
         return EXIT_OK
@@ -62,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("canary", metavar="CANARY.yaml")
     sim.add_argument("--scenario", metavar="SCENARIO.yaml")
     sim.add_argument("--output", choices=("text", "json"), default="text")
+    plugins_cmd = commands.add_parser("plugins", help="list installed plugins")
+    plugins_cmd.add_argument("action", choices=("list",))
     commands.add_parser("version", help="print the version")
     return parser
 
@@ -94,6 +98,17 @@ def validate(paths: Sequence[str], *, out: TextIO, err: TextIO, quiet: bool = Fa
     if not quiet:
         print(f"{checked} flagger.app object(s) checked, {invalid} invalid", file=err)
     return EXIT_INVALID if invalid else EXIT_OK
+
+
+def list_plugins(out: TextIO) -> int:
+    """Print kind, name and distribution==version of every installed plugin."""
+    rows = [("KIND", "NAME", "DISTRIBUTION")]
+    for kind in plugins.GROUPS:
+        rows += [(kind, name, origin) for name, origin in plugins.registry(kind).describe()]
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    for kind, name, origin in rows:
+        out.write(f"{kind:<{widths[0]}}  {name:<{widths[1]}}  {origin}\n")
+    return EXIT_OK
 
 
 def run_simulation(

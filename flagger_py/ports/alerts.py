@@ -23,9 +23,20 @@ class Alert:
         return f"{self.name}.{self.namespace}"
 
 
+@dataclass(frozen=True)
+class ChatSettings:
+    """What an AlertProvider (with its Secret) or the global flags say about a chat endpoint."""
+
+    address: str
+    channel: str = "general"
+    username: str = "flagger"
+    token: str | None = None
+
+
 class ChatProvider(Protocol):
-    """A notifier plugin (entry-point group ``flagger_py.notifiers``). Constructors validate their
-    settings eagerly (ProviderConfigError); ``post`` raises ProviderError subclasses, never
-    transport exceptions, and never puts credentials in a message."""
+    """A notifier plugin (entry-point group ``flagger_py.notifiers``), constructed as
+    ``Plugin(client: httpx.AsyncClient, settings: ChatSettings)``. Constructors validate eagerly
+    (ProviderConfigError); ``post`` raises ProviderError subclasses, never transport exceptions,
+    and never puts credentials in a message."""
 
     async def post(self, alert: Alert) -> None: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from flagger_py.ports.alerts import Alert
+from flagger_py.ports.alerts import Alert, ChatSettings
 
 from . import http
 from .slack import slack_payload
@@ -15,14 +15,12 @@ class DiscordNotifier:
 
     kind = "Discord"
 
-    def __init__(
-        self, client: httpx.AsyncClient, address: str, *, channel: str = "general", username: str = "flagger"
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: ChatSettings) -> None:
         self.client = client
-        url = http.checked_url(self.kind, address).rstrip("/")
+        url = http.checked_url(self.kind, settings.address).rstrip("/")
         self.url = url if url.endswith("/slack") else f"{url}/slack"
-        self.channel = http.required(self.kind, "channel", channel)
-        self.username = http.required(self.kind, "username", username)
+        self.channel = http.required(self.kind, "channel", settings.channel)
+        self.username = http.required(self.kind, "username", settings.username)
 
     async def post(self, alert: Alert) -> None:
         color = "danger" if alert.severity == "error" else "good"

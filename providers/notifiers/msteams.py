@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from flagger_py.ports.alerts import Alert
+from flagger_py.ports.alerts import Alert, ChatSettings
 
 from . import http
 
@@ -16,9 +16,9 @@ class MSTeamsNotifier:
 
     kind = "MS Teams"
 
-    def __init__(self, client: httpx.AsyncClient, address: str) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: ChatSettings) -> None:
         self.client = client
-        self.url = http.checked_url(self.kind, address)
+        self.url = http.checked_url(self.kind, settings.address)
 
     async def post(self, alert: Alert) -> None:
         body: dict[str, Any] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from flagger_py.ports.alerts import Alert
+from flagger_py.ports.alerts import Alert, ChatSettings
 
 from . import http
 from .slack import slack_payload
@@ -15,13 +15,11 @@ class RocketNotifier:
 
     kind = "Rocket.Chat"
 
-    def __init__(
-        self, client: httpx.AsyncClient, address: str, *, channel: str = "general", username: str = "flagger"
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: ChatSettings) -> None:
         self.client = client
-        self.url = http.checked_url(self.kind, address)
-        self.channel = http.required(self.kind, "channel", channel)
-        self.username = http.required(self.kind, "username", username)
+        self.url = http.checked_url(self.kind, settings.address)
+        self.channel = http.required(self.kind, "channel", settings.channel)
+        self.username = http.required(self.kind, "username", settings.username)
 
     async def post(self, alert: Alert) -> None:
         color = "#FF0000" if alert.severity == "error" else "#0076D7"

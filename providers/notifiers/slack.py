@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from flagger_py.ports.alerts import Alert
+from flagger_py.ports.alerts import Alert, ChatSettings
 
 from . import http
 
@@ -37,20 +37,12 @@ class SlackNotifier:
 
     kind = "Slack"
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        address: str,
-        *,
-        channel: str = "general",
-        username: str = "flagger",
-        token: str | None = None,
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: ChatSettings) -> None:
         self.client = client
-        self.url = http.checked_url(self.kind, address)
-        self.channel = http.required(self.kind, "channel", channel)
-        self.username = http.required(self.kind, "username", username)
-        self.token = token
+        self.url = http.checked_url(self.kind, settings.address)
+        self.channel = http.required(self.kind, "channel", settings.channel)
+        self.username = http.required(self.kind, "username", settings.username)
+        self.token = settings.token
 
     async def post(self, alert: Alert) -> None:
         color = "danger" if alert.severity == "error" else "good"

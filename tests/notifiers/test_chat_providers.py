@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from flagger_py.errors import ProviderAuthError, ProviderConfigError, ProviderUnavailable
-from flagger_py.ports.alerts import Alert
+from flagger_py.ports.alerts import Alert, ChatSettings
 from tests.webhooks.server import Server
 
 
@@ -44,7 +44,9 @@ async def test_slack(serve: Callable[..., Server]) -> None:
     server = serve(lambda _p, _n: (200, "ok"))
     path, body, headers = await posted(
         server,
-        lambda c: SlackNotifier(c, f"{server.url}/services/T/B/X", channel="on-call", username="flagger-py"),
+        lambda c: SlackNotifier(
+            c, ChatSettings(f"{server.url}/services/T/B/X", channel="on-call", username="flagger-py")
+        ),
         ERROR,
     )
     assert path == "/services/T/B/X"
@@ -67,40 +69,42 @@ async def test_slack(serve: Callable[..., Server]) -> None:
             }
         ],
     }
-    _, info, _ = await posted(server, lambda c: SlackNotifier(c, server.url), INFO)
+    _, info, _ = await posted(server, lambda c: SlackNotifier(c, ChatSettings(server.url)), INFO)
     assert info["attachments"][0]["color"] == "good"
     assert (info["channel"], info["username"]) == ("general", "flagger")
 
 
 async def test_slack_with_a_bot_token(serve: Callable[..., Server]) -> None:
     server = serve(lambda _p, _n: (200, '{"ok": true}'))
-    _, _, headers = await posted(server, lambda c: SlackNotifier(c, server.url, token="xoxb-secret"), INFO)
+    _, _, headers = await posted(
+        server, lambda c: SlackNotifier(c, ChatSettings(server.url, token="xoxb-secret")), INFO
+    )
     assert headers["Authorization"] == "Bearer xoxb-secret"
 
 
 async def test_discord_gets_the_slack_suffix(serve: Callable[..., Server]) -> None:
     server = serve(lambda _p, _n: (204, ""))
     path, body, _ = await posted(
-        server, lambda c: DiscordNotifier(c, f"{server.url}/api/webhooks/1/abc"), ERROR
+        server, lambda c: DiscordNotifier(c, ChatSettings(f"{server.url}/api/webhooks/1/abc")), ERROR
     )
     assert path == "/api/webhooks/1/abc/slack"
     assert body["attachments"][0]["color"] == "danger"
     path, _, _ = await posted(
-        server, lambda c: DiscordNotifier(c, f"{server.url}/api/webhooks/1/abc/slack"), INFO
+        server, lambda c: DiscordNotifier(c, ChatSettings(f"{server.url}/api/webhooks/1/abc/slack")), INFO
     )
     assert path == "/api/webhooks/1/abc/slack"
 
 
 async def test_rocket_colours(serve: Callable[..., Server]) -> None:
     server = serve(lambda _p, _n: (200, ""))
-    _, error, _ = await posted(server, lambda c: RocketNotifier(c, server.url), ERROR)
-    _, info, _ = await posted(server, lambda c: RocketNotifier(c, server.url), INFO)
+    _, error, _ = await posted(server, lambda c: RocketNotifier(c, ChatSettings(server.url)), ERROR)
+    _, info, _ = await posted(server, lambda c: RocketNotifier(c, ChatSettings(server.url)), INFO)
     assert (error["attachments"][0]["color"], info["attachments"][0]["color"]) == ("#FF0000", "#0076D7")
 
 
 async def test_msteams_message_card(serve: Callable[..., Server]) -> None:
     server = serve(lambda _p, _n: (200, "1"))
-    _, body, _ = await posted(server, lambda c: MSTeamsNotifier(c, server.url), ERROR)
+    _, body, _ = await posted(server, lambda c: MSTeamsNotifier(c, ChatSettings(server.url)), ERROR)
     assert body == {
         "@type": "MessageCard",
         "@context": "http://schema.org/extensions",
@@ -121,7 +125,7 @@ async def test_msteams_message_card(serve: Callable[..., Server]) -> None:
 
 async def test_google_chat_card(serve: Callable[..., Server]) -> None:
     server = serve(lambda _p, _n: (200, "{}"))
-    _, body, _ = await posted(server, lambda c: GChatNotifier(c, server.url), INFO)
+    _, body, _ = await posted(server, lambda c: GChatNotifier(c, ChatSettings(server.url)), INFO)
     card = body["cards"][0]
     assert card["header"] == {
         "title": "Flagger",
@@ -151,7 +155,9 @@ async def test_failures_map_to_the_errors_tree(
     server = serve(lambda _p, _n: (status, "nope"))
     with pytest.raises(error) as info:
         await posted(
-            server, lambda c: SlackNotifier(c, f"{server.url}/services/SECRET", token="xoxb-secret"), INFO
+            server,
+            lambda c: SlackNotifier(c, ChatSettings(f"{server.url}/services/SECRET", token="xoxb-secret")),
+            INFO,
         )
     assert "SECRET" not in str(info.value)
     assert "xoxb-secret" not in str(info.value)
@@ -162,17 +168,17 @@ async def test_unreachable_endpoint(serve: Callable[..., Server]) -> None:
     server.stop()
     async with httpx.AsyncClient() as client:
         with pytest.raises(ProviderUnavailable):
-            await MSTeamsNotifier(client, f"{server.url}/webhook/secret").post(INFO)
+            await MSTeamsNotifier(client, ChatSettings(f"{server.url}/webhook/secret")).post(INFO)
 
 
 def test_constructors_validate_eagerly() -> None:
     client = httpx.AsyncClient()
     with pytest.raises(ProviderConfigError, match="invalid Slack address"):
-        SlackNotifier(client, "hooks.slack.com/services/x")
+        SlackNotifier(client, ChatSettings("hooks.slack.com/services/x"))
     with pytest.raises(ProviderConfigError, match="empty Slack channel"):
-        SlackNotifier(client, "https://hooks.slack.com/services/x", channel="")
+        SlackNotifier(client, ChatSettings("https://hooks.slack.com/services/x", channel=""))
     with pytest.raises(ProviderConfigError, match=r"empty Rocket\.Chat username"):
-        RocketNotifier(client, "https://chat.example.com/hooks/x", username="")
+        RocketNotifier(client, ChatSettings("https://chat.example.com/hooks/x", username=""))
 
 
 def test_registered_as_entry_points() -> None:

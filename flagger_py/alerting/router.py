@@ -1,0 +1,111 @@
+"""AlertRouter: sends a canary's alert to every AlertProvider of its ``analysis.alerts`` whose
+severity filter takes it, or to the global notifier when the canary lists none."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+from flagger_py.alerting.fields import fields, wanted
+from flagger_py.domain.actions import Severity
+from flagger_py.errors import FlaggerError
+from flagger_py.model.alert_provider import AlertProvider
+from flagger_py.model.canary import Alert as AlertRoute
+from flagger_py.model.canary import Canary
+from flagger_py.plugins import Registry, registry
+from flagger_py.ports.alerts import Alert, ChatProvider, ChatSettings
+
+log = logging.getLogger(__name__)
+
+
+class ProviderLookup(Protocol):
+    """Reads AlertProviders and Secrets (from the watch caches, in a cluster)."""
+
+    async def alert_provider(self, namespace: str, name: str) -> AlertProvider | None: ...
+    async def secret(self, namespace: str, name: str) -> Mapping[str, str] | None: ...
+
+
+ClientFactory = Callable[[str | None], httpx.AsyncClient]
+"""Returns the shared HTTP client for a proxy URL (None: no proxy)."""
+
+
+@dataclass
+class AlertRouter:
+    """Implements ``ports.Notifier``."""
+
+    lookup: ProviderLookup
+    clients: ClientFactory
+    cluster_name: str = ""
+    global_notifier: ChatProvider | None = None
+    no_cross_namespace_refs: bool = False
+    notifiers: Registry = field(default_factory=lambda: registry("notifier"))
+    failing: set[str] = field(default_factory=set)
+
+    async def notify(self, canary: Canary, severity: Severity, message: str, with_metadata: bool) -> None:
+        namespace = canary.metadata.namespace or "default"
+        alert = Alert(
+            canary.metadata.name,
+            namespace,
+            message,
+            severity,
+            fields(canary, self.cluster_name, with_metadata),
+        )
+        routes = canary.spec.analysis.alerts or ()
+        if not routes:
+            if self.global_notifier is not None:
+                await self._send("global notifier", self.global_notifier, alert)
+            return
+        for route in routes:
+            if not wanted(route.severity, severity):
+                continue
+            key = f"alert {route.name} of {alert.subject}"
+            try:
+                provider = await self.provider(route, namespace)
+            except FlaggerError as exc:
+                self._down(key, str(exc))
+                continue
+            await self._send(key, provider, alert)
+
+    async def provider(self, route: AlertRoute, canary_namespace: str) -> ChatProvider:
+        """The chat provider an alert route points at, built from its AlertProvider and Secret."""
+        namespace = route.provider_ref.namespace or canary_namespace
+        name = route.provider_ref.name
+        if self.no_cross_namespace_refs and namespace != canary_namespace:
+            raise FlaggerError(
+                f"AlertProvider {namespace}/{name} is in another namespace (--no-cross-namespace-refs)"
+            )
+        found = await self.lookup.alert_provider(namespace, name)
+        if found is None:
+            raise FlaggerError(f"AlertProvider {namespace}/{name} not found")
+        spec = found.spec
+        address, token = spec.address or "", None
+        if spec.secret_ref is not None:
+            secret = await self.lookup.secret(namespace, spec.secret_ref.name)
+            if secret is None or not secret.get("address"):
+                raise FlaggerError(
+                    f"Secret {namespace}/{spec.secret_ref.name} of AlertProvider {name} has no address key"
+                )
+            address, token = secret["address"], secret.get("token") or None
+        settings = ChatSettings(address, spec.channel or "general", spec.username or "flagger", token)
+        plugin = self.notifiers.get(spec.type)
+        provider: ChatProvider = plugin(self.clients(spec.proxy), settings)
+        return provider
+
+    async def _send(self, key: str, provider: ChatProvider, alert: Alert) -> None:
+        try:
+            await provider.post(alert)
+        except FlaggerError as exc:
+            self._down(key, str(exc))
+            return
+        if key in self.failing:
+            self.failing.discard(key)
+            log.info("%s recovered", key)
+
+    def _down(self, key: str, reason: str) -> None:
+        if key not in self.failing:
+            self.failing.add(key)
+            log.warning("%s failed: %s", key, reason)

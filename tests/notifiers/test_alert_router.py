@@ -1,0 +1,194 @@
+"""Alert routing: severity filters, AlertProvider + Secret resolution, global notifier fallback,
+fields, failures logged once and never raised."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+import pytest
+
+from flagger_py.alerting.fields import fields, wanted
+from flagger_py.alerting.router import AlertRouter
+from flagger_py.model.alert_provider import AlertProvider
+from flagger_py.model.canary import Canary
+from flagger_py.plugins import registry
+from flagger_py.ports.alerts import ChatSettings
+from tests.webhooks.server import Server
+
+
+@pytest.mark.parametrize(
+    ("route", "severity", "sent"),
+    [
+        ("info", "info", True),
+        ("info", "warn", True),
+        ("info", "error", True),
+        ("warn", "info", False),
+        ("warn", "warn", True),
+        ("warn", "error", True),
+        ("error", "info", False),
+        ("error", "warn", False),
+        ("error", "error", True),
+        ("", "info", True),
+        (None, "warn", True),  # DESIGN.md §6.4: empty means info
+    ],
+)
+def test_severity_filter(route: str | None, severity: str, sent: bool) -> None:
+    assert wanted(route, severity) is sent  # type: ignore[arg-type]
+
+
+def canary(alerts: list[dict[str, Any]] | None = None, **analysis: Any) -> Canary:
+    return Canary.model_validate(
+        {
+            "metadata": {"name": "podinfo", "namespace": "test"},
+            "spec": {
+                "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
+                "analysis": {
+                    "interval": "1m",
+                    "threshold": 5,
+                    "stepWeight": 10,
+                    "maxWeight": 50,
+                    "alerts": alerts or [],
+                    **analysis,
+                },
+            },
+        }
+    )
+
+
+def test_fields() -> None:
+    assert fields(canary(), "prod-eu", with_metadata=False) == (("Cluster", "prod-eu"),)
+    assert fields(canary(), "", with_metadata=True) == (
+        ("Target", "Deployment/podinfo.test"),
+        ("Failed checks threshold", "5"),
+        ("Progress deadline", "600s"),
+        ("Traffic routing", "Weight step: 10 max: 50"),
+    )
+    steps = Canary.model_validate(
+        {**canary().model_dump(by_alias=True, exclude_none=True)}
+        | {
+            "spec": {
+                "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
+                "analysis": {"interval": "1m", "threshold": 5, "stepWeights": [5, 20, 60]},
+            }
+        }
+    )
+    assert fields(steps, "", True)[-1] == ("Traffic routing", "Weight steps: 5,20,60 max: 60")
+
+
+class Lookup:
+    def __init__(
+        self, providers: Mapping[str, dict[str, Any]], secrets: Mapping[str, dict[str, str]]
+    ) -> None:
+        self.providers = {k: AlertProvider.model_validate(v) for k, v in providers.items()}
+        self.secrets = secrets
+
+    async def alert_provider(self, namespace: str, name: str) -> AlertProvider | None:
+        return self.providers.get(f"{namespace}/{name}")
+
+    async def secret(self, namespace: str, name: str) -> Mapping[str, str] | None:
+        return self.secrets.get(f"{namespace}/{name}")
+
+
+def provider(kind: str, **spec: Any) -> dict[str, Any]:
+    return {"metadata": {"name": "x"}, "spec": {"type": kind, **spec}}
+
+
+async def route(router: AlertRouter, c: Canary, severity: str = "warn") -> None:
+    await router.notify(c, severity, "Canary promotion is waiting for approval.", False)  # type: ignore[arg-type]
+
+
+async def test_routes_by_severity_and_resolves_secrets(serve: Callable[..., Server]) -> None:
+    server = serve(lambda _p, _n: (200, "ok"))
+    lookup = Lookup(
+        {
+            "test/slack": provider("slack", address=f"{server.url}/slack", channel="deploys"),
+            "flagger/teams": provider("msteams", secretRef={"name": "teams-url"}),
+            "test/pager": provider("slack", address=f"{server.url}/pager"),
+        },
+        {"flagger/teams-url": {"address": f"{server.url}/teams"}},
+    )
+    c = canary(
+        [
+            {"name": "chat", "severity": "info", "providerRef": {"name": "slack"}},
+            {"name": "ops", "severity": "warn", "providerRef": {"name": "teams", "namespace": "flagger"}},
+            {"name": "pager", "severity": "error", "providerRef": {"name": "pager"}},
+        ]
+    )
+    async with httpx.AsyncClient() as client:
+        await route(AlertRouter(lookup, lambda _proxy: client, cluster_name="prod"), c, "warn")
+    assert sorted(r[0] for r in server.requests) == ["/slack", "/teams"]
+    slack = next(body for path, body, _ in server.requests if path == "/slack")
+    assert slack["channel"] == "deploys"
+    assert slack["attachments"][0]["fields"] == [{"title": "Cluster", "value": "prod", "short": False}]
+
+
+async def test_secret_token_becomes_a_bearer(serve: Callable[..., Server]) -> None:
+    server = serve(lambda _p, _n: (200, "ok"))
+    lookup = Lookup(
+        {"test/bot": provider("slack", secretRef={"name": "bot"})},
+        {"test/bot": {"address": f"{server.url}/api/chat.postMessage", "token": "xoxb-1"}},
+    )
+    async with httpx.AsyncClient() as client:
+        await route(
+            AlertRouter(lookup, lambda _p: client), canary([{"name": "a", "providerRef": {"name": "bot"}}])
+        )
+    assert server.requests[0][2]["Authorization"] == "Bearer xoxb-1"
+
+
+async def test_global_notifier_only_without_alerts(serve: Callable[..., Server]) -> None:
+    server = serve(lambda _p, _n: (200, "ok"))
+    async with httpx.AsyncClient() as client:
+        slack = registry("notifier").get("slack")(client, ChatSettings(f"{server.url}/global"))
+        router = AlertRouter(Lookup({}, {}), lambda _p: client, global_notifier=slack)
+        await route(router, canary())
+        await route(router, canary([{"name": "a", "providerRef": {"name": "missing"}}]))
+    assert [r[0] for r in server.requests] == ["/global"]
+
+
+async def test_problems_are_logged_once_and_never_raised(
+    serve: Callable[..., Server], caplog: pytest.LogCaptureFixture
+) -> None:
+    state = {"down": True}
+    server = serve(lambda _p, _n: (503, "busy") if state["down"] else (200, "ok"))
+    lookup = Lookup(
+        {
+            "test/ok": provider("slack", address=server.url),
+            "test/bad": provider("slack", secretRef={"name": "gone"}),
+            "other/far": provider("slack", address=server.url),
+        },
+        {},
+    )
+    c = canary(
+        [
+            {"name": "a", "providerRef": {"name": "ok"}},
+            {"name": "b", "providerRef": {"name": "bad"}},
+            {"name": "c", "providerRef": {"name": "nope"}},
+            {"name": "d", "providerRef": {"name": "far", "namespace": "other"}},
+        ]
+    )
+    caplog.set_level(logging.INFO, logger="flagger_py.alerting.router")
+    async with httpx.AsyncClient() as client:
+        router = AlertRouter(lookup, lambda _p: client, no_cross_namespace_refs=True)
+        for _ in range(3):
+            await route(router, c)
+        state["down"] = False
+        await route(router, c)
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 5, messages  # four failures once each, one recovery
+    assert any("Secret test/gone of AlertProvider bad has no address key" in m for m in messages)
+    assert any("AlertProvider test/nope not found" in m for m in messages)
+    assert any("--no-cross-namespace-refs" in m for m in messages)
+    assert any("recovered" in m for m in messages)
+
+
+async def test_unknown_provider_type_names_the_installed_ones(caplog: pytest.LogCaptureFixture) -> None:
+    lookup = Lookup({"test/x": provider("slack", address="https://hooks.example.com/x")}, {})
+    router = AlertRouter(lookup, lambda _p: httpx.AsyncClient())
+    router.notifiers = registry("notifier")
+    router.notifiers.entries = lambda: []  # no plugin installed at all
+    with caplog.at_level(logging.WARNING, logger="flagger_py.alerting.router"):
+        await route(router, canary([{"name": "a", "providerRef": {"name": "x"}}]))
+    assert "unknown notifier 'slack'; available: none installed" in caplog.text
