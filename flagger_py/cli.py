@@ -13,6 +13,7 @@ from typing import TextIO
 
 from flagger_py import __version__, plugins
 from flagger_py.errors import SpecError
+from flagger_py.loadtester.main import main as loadtester_main
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
 from flagger_py.simulator import load, render
@@ -22,8 +23,11 @@ EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["loadtester"]:  # its flags are Flagger's loadtester's, parsed by its own parser
+        return loadtester_main(args_list[1:])
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     if args.command == "validate":
         return validate(args.paths, out=sys.stdout, err=sys.stderr, quiet=args.quiet)
     if args.command == "simulate":
@@ -66,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--output", choices=("text", "json"), default="text")
     plugins_cmd = commands.add_parser("plugins", help="list installed plugins")
     plugins_cmd.add_argument("action", choices=("list",))
+    commands.add_parser("loadtester", help="run the webhook test runner service", add_help=False)
     commands.add_parser("version", help="print the version")
     return parser
 
