@@ -14,6 +14,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,15 +110,17 @@ class Prometheus:
 
 
 class Exporter:
-    """A local /metrics endpoint serving text that tests set (and change) at will."""
+    """A local /metrics endpoint serving text that tests set (and change) at will; ``text`` may be a
+    function called at every scrape (for counters that grow with time)."""
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str | Callable[[], str] = "") -> None:
         self.text = text
         exporter = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = exporter.text.encode()
+                text = exporter.text
+                body = (text() if callable(text) else text).encode()
                 self.send_response(200 if self.path.startswith("/metrics") else 404)
                 self.send_header("Content-Type", "text/plain; version=0.0.4")
                 self.send_header("Content-Length", str(len(body)))

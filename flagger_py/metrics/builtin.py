@@ -1,0 +1,126 @@
+"""The built-in metrics ``request-success-rate`` (percent of non-5xx) and ``request-duration``
+(milliseconds) of each mesh and ingress, as query templates (flagger-behavior.md §6.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flagger_py.errors import PluginNotFound
+
+
+@dataclass(frozen=True)
+class Observer:
+    """The two built-in queries of one mesh or ingress."""
+
+    success_rate: str
+    duration: str
+
+    def query(self, metric: str) -> str:
+        return self.success_rate if metric == "request-success-rate" else self.duration
+
+
+POD = "{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"
+
+
+def _ratio(metric: str, selector: str, good: str) -> str:
+    window = "[{{ interval }}]"
+    ok = f"sum(rate({metric}{{{selector},{good}}}{window}))"
+    return f"{ok} / sum(rate({metric}{{{selector}}}{window})) * 100"
+
+
+def _p99(bucket: str, selector: str, scale: str = "") -> str:
+    return f"histogram_quantile(0.99, sum(rate({bucket}{{{selector}}}[{{{{ interval }}}}])) by (le)){scale}"
+
+
+_ISTIO = (
+    'reporter="destination",destination_workload_namespace="{{ namespace }}",'
+    'destination_workload=~"{{ target }}"'
+)
+_LINKERD = 'namespace="{{ namespace }}",deployment=~"{{ target }}",direction="inbound"'
+_HTTP = f'kubernetes_namespace="{{{{ namespace }}}}",kubernetes_pod_name=~"{POD}"'
+_CONTOUR = 'envoy_cluster_name=~"{{ namespace }}_{{ service }}-canary_[0-9a-zA-Z-]+"'
+_GLOO = 'envoy_cluster_name=~"{{ namespace }}-{{ target }}-canaryupstream-[0-9a-zA-Z-]+"'
+_APPMESH = f'kubernetes_namespace="{{{{ namespace }}}}",kubernetes_pod_name=~"{POD}"'
+_NGINX = 'namespace="{{ namespace }}",ingress="{{ ingress }}",canary!=""'
+_TRAEFIK = 'service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"'
+_OSM = 'destination_namespace="{{ namespace }}",destination_kind="Deployment",destination_name="{{ target }}"'
+_KUMA = 'service=~"{{ target }}-canary_{{ namespace }}_svc_[0-9a-zA-Z-]+"'
+_APISIX = 'route=~"{{ namespace }}_{{ route }}-{{ target }}-canary_.+"'
+_KNATIVE = 'envoy_cluster_name=~"{{ namespace }}/{{ route }}"'
+_SKIPPER = 'route=~"kube(ew)?_{{ namespace }}__{{ ingress }}_canary__.*__{{ service }}_canary(_[0-9]+)?"'
+
+OBSERVERS: Mapping[str, Observer] = {
+    "istio": Observer(
+        _ratio("istio_requests_total", _ISTIO, 'response_code!~"5.*"'),
+        _p99("istio_request_duration_milliseconds_bucket", _ISTIO),
+    ),
+    "linkerd": Observer(
+        _ratio("response_total", _LINKERD, 'classification!="failure"'),
+        _p99("response_latency_ms_bucket", _LINKERD),
+    ),
+    "kubernetes": Observer(
+        _ratio("http_request_duration_seconds_count", _HTTP, 'status!~"5.*"'),
+        _p99("http_request_duration_seconds_bucket", _HTTP, " * 1000"),
+    ),
+    "appmesh": Observer(
+        _ratio("envoy_cluster_upstream_rq", _APPMESH, 'envoy_response_code!~"5.*"'),
+        _p99("envoy_cluster_upstream_rq_time_bucket", _APPMESH),
+    ),
+    "contour": Observer(
+        _ratio("envoy_cluster_upstream_rq", _CONTOUR, 'envoy_response_code!~"5.*"'),
+        _p99("envoy_cluster_upstream_rq_time_bucket", _CONTOUR),
+    ),
+    "gloo": Observer(
+        _ratio("envoy_cluster_upstream_rq", _GLOO, 'envoy_response_code!~"5.*"'),
+        _p99("envoy_cluster_upstream_rq_time_bucket", _GLOO),
+    ),
+    "nginx": Observer(
+        _ratio("nginx_ingress_controller_requests", _NGINX, 'status!~"5.*"'),
+        "sum(rate(nginx_ingress_controller_response_duration_seconds_sum{"
+        + _NGINX
+        + "}[{{ interval }}])) / sum(rate(nginx_ingress_controller_response_duration_seconds_count{"
+        + _NGINX
+        + "}[{{ interval }}])) * 1000",
+    ),
+    "traefik": Observer(
+        _ratio("traefik_service_request_duration_seconds_bucket", _TRAEFIK + ',le="+Inf"', 'code!~"5.."'),
+        _p99("traefik_service_request_duration_seconds_bucket", _TRAEFIK, " * 1000"),
+    ),
+    "skipper": Observer(
+        _ratio("skipper_response_duration_seconds_bucket", _SKIPPER + ',le="+Inf"', 'code!~"5.."'),
+        "sum(rate(skipper_serve_route_duration_seconds_sum{"
+        + _SKIPPER
+        + "}[{{ interval }}])) / sum(rate(skipper_serve_route_duration_seconds_count{"
+        + _SKIPPER
+        + "}[{{ interval }}])) * 1000",
+    ),
+    "osm": Observer(
+        _ratio("osm_request_total", _OSM, 'response_code!~"5.*"'),
+        _p99("osm_request_duration_ms_bucket", _OSM),
+    ),
+    "kuma": Observer(
+        _ratio("envoy_cluster_upstream_rq", _KUMA, 'envoy_response_code!~"5.*"'),
+        _p99("envoy_cluster_upstream_rq_time_bucket", _KUMA),
+    ),
+    "apisix": Observer(
+        _ratio("apisix_http_status", _APISIX, 'code!~"5.."'),
+        _p99("apisix_http_latency_bucket", _APISIX + ',type=~"request"'),
+    ),
+    "knative": Observer(
+        _ratio("envoy_cluster_upstream_rq", _KNATIVE, 'envoy_response_code!~"5.*"'),
+        _p99("envoy_cluster_upstream_rq_time_bucket", _KNATIVE),
+    ),
+}
+
+
+def observer_for(provider: str | None, global_provider: str = "istio") -> Observer:
+    """The built-in queries for a canary's provider (Flagger's choice rules): the canary's provider
+    wins, except that a global linkerd provider forces linkerd queries; gatewayapi and smi variants
+    use their family's queries. Unknown names are an error (no fallback to Istio)."""
+    name = "linkerd" if global_provider.startswith("linkerd") else provider or global_provider
+    family = name.split(":")[0]
+    family = {"gatewayapi": "kubernetes", "smi": "linkerd"}.get(family, family)
+    if family not in OBSERVERS:
+        raise PluginNotFound("metrics observer", name, list(OBSERVERS))
+    return OBSERVERS[family]
