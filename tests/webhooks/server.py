@@ -21,12 +21,16 @@ class Server:
 
     def __init__(self, reply: Callable[[str, int], Reply], tls: tuple[Path, Path] | None = None) -> None:
         self.reply = reply
-        self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+        self.requests: list[tuple[str, Any, dict[str, str]]] = []
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.do_POST()
+
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
                 server.requests.append((self.path, body, dict(self.headers)))
                 status, text = server.reply(self.path, len([r for r in server.requests if r[0] == self.path]))
                 if status == 0:  # hang past the client's timeout
