@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import http.server
 import re
-import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -154,30 +152,10 @@ async def test_gate_state_survives_a_restart(loadtester: Callable[..., Any], tmp
     assert (await post(second, "/rollback/check")).status_code == 200
 
 
-@pytest.fixture
-def target() -> Iterator[tuple[str, list[str]]]:
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *_: object) -> None:
-            return
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", hits
-    server.shutdown()
-    server.server_close()
-
-
-async def test_a_real_hey_load_test(loadtester: Callable[..., Any], target: tuple[str, list[str]]) -> None:
-    url, hits = target
+async def test_a_real_hey_load_test(
+    loadtester: Callable[..., Any], http_target: tuple[str, list[str]]
+) -> None:
+    url, hits = http_target
     base = await loadtester()
     response = await post(
         base, body=payload({"type": "bash", "cmd": f"hey -n 30 -c 3 {url}", "returnCmdOutput": "true"})

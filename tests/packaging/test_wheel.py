@@ -61,39 +61,26 @@ def test_entry_points(wheel: zipfile.ZipFile) -> None:
     assert parser["console_scripts"]["flagger-py"] == "flagger_py.cli:main"
 
 
+def run_installed(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """flagger-py from the extracted wheel only (no source tree on the path)."""
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from flagger_py.cli import main; sys.exit(main())", *args],
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        cwd=site.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_installed_wheel_validates_without_the_source_tree(wheel: zipfile.ZipFile, tmp_path: Path) -> None:
-    target = tmp_path / "site"
-    wheel.extractall(target)
-    canary = REPO / "tests" / "validate" / "broken" / "01-step-weight-not-integer.yaml"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from flagger_py.cli import main; sys.exit(main())",
-            "validate",
-            str(canary),
-        ],
-        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
+    site = tmp_path / "site"
+    wheel.extractall(site)
+    broken = run_installed(
+        site, "validate", str(REPO / "tests" / "validate" / "broken" / "01-step-weight-not-integer.yaml")
     )
-    assert proc.returncode == 1, proc.stderr
-    assert "must be an integer (got 'ten')" in proc.stdout
-    simulated = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from flagger_py.cli import main; sys.exit(main())",
-            "simulate",
-            str(REPO / "examples" / "podinfo-canary.yaml"),
-        ],
-        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    assert broken.returncode == 1, broken.stderr
+    assert "must be an integer (got 'ten')" in broken.stdout
+    simulated = run_installed(site, "simulate", str(REPO / "examples" / "podinfo-canary.yaml"))
     assert simulated.returncode == 0, simulated.stderr
     assert simulated.stdout.splitlines()[-1] == "verdict: promoted after 8m"
