@@ -9,6 +9,7 @@ the deliberate differences of DESIGN.md §6 are marked where they happen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from flagger_py.domain import actions as act
 from flagger_py.domain import affinity as affinity_cookies
@@ -374,30 +375,35 @@ class _Tick:
         return self.done(scaler, act.SetRoutes(target), event, status=status)
 
     def finalise(self) -> Decision:
-        status = self.moved("Succeeded")
-        return self.done(
-            act.PauseScaler(),
-            act.ScaleToZero(),
-            act.RecordRelease("promoted"),
-            act.CallWebhooks("post-rollout", "Succeeded"),
-            self.event(f"Promotion completed! Scaling down {self.subject}"),
-            act.Notify("info", "Canary analysis completed successfully, promotion finished."),
-            status=status,
+        return self.succeeded(
+            "promoted",
+            f"Promotion completed! Scaling down {self.subject}",
+            "Canary analysis completed successfully, promotion finished.",
         )
 
     def skip(self) -> Decision:
-        status = self.moved("Succeeded", last_promoted_spec=self.status.last_applied_spec)
-        return self.done(
+        return self.succeeded(
+            "skipped",
+            f"Promotion completed! Canary analysis was skipped for {self.subject}",
+            "Canary analysis was skipped, promotion finished.",
             act.SetRoutes(ALL_PRIMARY),
             act.Promote(),
             act.ReconcilePrimaryScaler(),
+        )
+
+    def succeeded(
+        self, outcome: Literal["promoted", "skipped"], event: str, alert: str, *first: act.Action
+    ) -> Decision:
+        """End the run as Succeeded: canary down, post-rollout hooks, event and alert."""
+        return self.done(
+            *first,
             act.PauseScaler(),
             act.ScaleToZero(),
-            act.RecordRelease("skipped"),
+            act.RecordRelease(outcome),
             act.CallWebhooks("post-rollout", "Succeeded"),
-            self.event(f"Promotion completed! Canary analysis was skipped for {self.subject}"),
-            act.Notify("info", "Canary analysis was skipped, promotion finished."),
-            status=status,
+            self.event(event),
+            act.Notify("info", alert),
+            status=self.moved("Succeeded"),
         )
 
     def manual_rollback(self) -> Decision:
