@@ -1,5 +1,6 @@
 """The ``flagger-py`` command line.
 
+flagger-py run [FLAGS]                 run the controller (flags as Flagger's: docs/install.md)
 flagger-py validate FILE|DIR|- [...]   check flagger.app manifests before they reach Git
 flagger-py version                     print the version
 """
@@ -16,6 +17,8 @@ from flagger_py.errors import SpecError
 from flagger_py.loadtester.main import main as loadtester_main
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
+from flagger_py.operator import main as controller
+from flagger_py.operator import settings as controller_settings
 from flagger_py.simulator import load, render
 from flagger_py.simulator.runner import simulate
 
@@ -32,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.paths, out=sys.stdout, err=sys.stderr, quiet=args.quiet)
     if args.command == "simulate":
         return run_simulation(args.canary, args.scenario, args.output, out=sys.stdout, err=sys.stderr)
+    if args.command == "run":
+        return run_controller(args, err=sys.stderr)
     if args.command == "plugins":
         return list_plugins(sys.stdout)
     if args.command == "version":
@@ -44,6 +49,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flagger-py", description="Progressive delivery for Kubernetes.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run the controller against the current Kubernetes cluster",
+        description=(
+            "Watch Canaries and run their releases. Flags keep Flagger's names (-mesh-provider or "
+            "--mesh-provider); each can also come from FLAGGER_PY_<NAME> in the environment."
+        ),
+    )
+    controller_settings.add_flags(run)
     check = commands.add_parser(
         "validate",
         help="check flagger.app manifests (Canary, MetricTemplate, AlertProvider)",
@@ -103,6 +117,16 @@ def validate(paths: Sequence[str], *, out: TextIO, err: TextIO, quiet: bool = Fa
     if not quiet:
         print(f"{checked} flagger.app object(s) checked, {invalid} invalid", file=err)
     return EXIT_INVALID if invalid else EXIT_OK
+
+
+def run_controller(args: argparse.Namespace, *, err: TextIO) -> int:
+    """Run the controller until SIGTERM; 1 on a fatal startup error or lost leadership."""
+    try:
+        parsed = controller_settings.from_args(args)
+    except ValueError as exc:
+        print(f"flagger-py run: {exc}", file=err)
+        return EXIT_UNREADABLE
+    return controller.main(parsed)
 
 
 def list_plugins(out: TextIO) -> int:

@@ -8,11 +8,17 @@ into this tree and chained as ``__cause__``.
     ├── SpecError               a user's object is invalid; carries the list of problems
     ├── PluginError
     │   └── PluginNotFound      no router / metric provider / notifier of that name
-    └── ProviderError
-        ├── ProviderUnavailable network error, timeout, 5xx: worth retrying
-        ├── ProviderAuthError   401/403 or missing credentials
-        ├── ProviderConfigError the template or provider settings are wrong
-        └── NoDataError         the query ran and returned no value
+    ├── ProviderError
+    │   ├── ProviderUnavailable network error, timeout, 5xx: worth retrying
+    │   ├── ProviderAuthError   401/403 or missing credentials
+    │   ├── ProviderConfigError the template or provider settings are wrong
+    │   └── NoDataError         the query ran and returned no value
+    └── KubeError               the Kubernetes API refused or failed a request
+        ├── KubeNotFound        404: the object does not exist
+        ├── KubeConflict        409: changed since read, or a field owned by another manager
+        ├── KubeForbidden       401/403: RBAC does not allow it
+        ├── KubeInvalid         400/422: the API server rejected the object
+        └── KubeUnavailable     network error, timeout, 429, 5xx: worth retrying
 """
 
 from __future__ import annotations
@@ -83,8 +89,38 @@ class NoDataError(ProviderError):
     """The query ran but returned no value (empty result or NaN)."""
 
 
+class KubeError(FlaggerError):
+    """The Kubernetes API refused or failed a request; the message names the object and the reason."""
+
+
+class KubeNotFound(KubeError):
+    """The object does not exist."""
+
+
+class KubeConflict(KubeError):
+    """The object changed since it was read, or an apply conflicts with another field manager."""
+
+
+class KubeForbidden(KubeError):
+    """RBAC does not allow the request (or the credentials were refused)."""
+
+
+class KubeInvalid(KubeError):
+    """The API server rejected the object as invalid."""
+
+
+class KubeUnavailable(KubeError):
+    """The API server could not be reached, timed out, throttled or failed: worth retrying."""
+
+
 __all__ = [
     "FlaggerError",
+    "KubeConflict",
+    "KubeError",
+    "KubeForbidden",
+    "KubeInvalid",
+    "KubeNotFound",
+    "KubeUnavailable",
     "NoDataError",
     "PluginError",
     "PluginNotFound",

@@ -29,6 +29,12 @@ def test_model_api() -> None:
 def test_error_tree() -> None:
     assert sorted(errors.__all__) == [
         "FlaggerError",
+        "KubeConflict",
+        "KubeError",
+        "KubeForbidden",
+        "KubeInvalid",
+        "KubeNotFound",
+        "KubeUnavailable",
         "NoDataError",
         "PluginError",
         "PluginNotFound",
@@ -47,6 +53,9 @@ def test_error_tree() -> None:
         errors.NoDataError,
     ):
         assert issubclass(leaf, errors.ProviderError)
+    for kube_leaf in (errors.KubeNotFound, errors.KubeConflict, errors.KubeForbidden, errors.KubeInvalid):
+        assert issubclass(kube_leaf, errors.KubeError)
+    assert issubclass(errors.KubeUnavailable, errors.KubeError)
     assert all(issubclass(getattr(errors, n), errors.FlaggerError) for n in errors.__all__ if n != "Problem")
 
 

@@ -14,7 +14,10 @@ Workload = Literal["target", "primary"]
 
 @dataclass(frozen=True)
 class EnsureServices:
-    """Create or update the apex, -primary and -canary Services."""
+    """Create or update the -primary and -canary Services, and the apex one when ``apex`` (only once
+    the primary is ready, so that taking over an existing Service never drops its traffic)."""
+
+    apex: bool = True
 
 
 @dataclass(frozen=True)

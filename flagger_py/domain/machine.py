@@ -135,7 +135,8 @@ class _Tick:
         if not self.obs.primary.ready and not self.spec.skip_analysis:
             if self.obs.primary.failed:
                 return self.rollback(f"Primary of {self.subject} is not ready: {self.obs.primary.message}")
-            return self.done(*setup, status=self.moved("Initializing"))
+            waiting = (act.EnsureServices(apex=False), act.EnsurePrimary())
+            return self.done(*waiting, status=self.moved("Initializing"))
         status = self.moved(
             "Initialized",
             last_applied_spec=self.obs.revision,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from flagger_py.domain import actions as act
+from flagger_py.domain import conditions
 from flagger_py.domain.machine import Decision, Subject, decide
 from flagger_py.domain.observations import Observations, Observe
 from flagger_py.errors import FlaggerError
@@ -56,9 +57,10 @@ async def run_once(canary: Canary, deps: Deps) -> TickResult:
             message = f"{type(action).__name__} failed: {exc}"
             await deps.events.emit(canary, "Warning", message)
             return TickResult(out, obs, message)
-    if out.status != status:
-        await deps.status.write(canary, out.status)
-    return TickResult(out, obs)
+    final = conditions.with_health(out.status, canary.metadata.generation, now)
+    if final != status:
+        await deps.status.write(canary, final)
+    return TickResult(replace(out, status=final), obs)
 
 
 async def _observe(
@@ -79,8 +81,8 @@ async def _observe(
 async def _execute(canary: Canary, deps: Deps, action: act.Action) -> None:
     w = deps.workloads
     match action:
-        case act.EnsureServices():
-            await w.ensure_services(canary)
+        case act.EnsureServices(apex=apex):
+            await w.ensure_services(canary, apex)
         case act.EnsurePrimary():
             await w.ensure_primary(canary)
         case act.ReconcileRoutes():

@@ -14,6 +14,7 @@ from flagger_py.crd.structural import check as check_structure
 from flagger_py.crd.structural import describe, did_you_mean
 from flagger_py.errors import Problem
 from flagger_py.model import AlertProvider, Canary, MetricTemplate
+from flagger_py.model.base import without_nulls
 from flagger_py.model.problems import from_validation_error
 
 MODELS: Mapping[str, type[BaseModel]] = {
@@ -130,12 +131,3 @@ def _model_problems(model: type[BaseModel], body: Mapping[str, Any]) -> list[Pro
     except ValidationError as exc:
         return from_validation_error(exc)
     return []
-
-
-def without_nulls(value: Any) -> Any:
-    """Drop null fields, as the API server does before storing the object."""
-    if isinstance(value, Mapping):
-        return {k: without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [without_nulls(v) for v in value]
-    return value

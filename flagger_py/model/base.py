@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
@@ -27,3 +29,12 @@ class Observed(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
     )
+
+
+def without_nulls(value: Any) -> Any:
+    """Drop null fields, as the API server does before storing an object."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from flagger_py.domain.actions import EventType, Severity
 from flagger_py.domain.observations import HookKind, HookOutcome, Instant, Readiness
@@ -26,7 +26,7 @@ class Workloads(Protocol):
 
     async def revision(self, canary: Canary) -> Revision: ...
     async def readiness(self, canary: Canary, which: Literal["primary", "canary"]) -> Readiness: ...
-    async def ensure_services(self, canary: Canary) -> None: ...
+    async def ensure_services(self, canary: Canary, apex: bool = True) -> None: ...
     async def ensure_primary(self, canary: Canary) -> None: ...
     async def scale_to_zero(self, canary: Canary) -> None: ...
     async def scale_from_zero(self, canary: Canary) -> None: ...
@@ -106,3 +106,26 @@ class Deps:
     events: Events
     status: StatusStore
     clock: Clock
+
+
+class ClusterObjects(Protocol):
+    """Generic access to Kubernetes objects for plugins (routers create VirtualServices, HTTPRoutes...).
+
+    ``apply`` is a server-side apply by flagger-py; with ``owner`` the object gets an owner reference
+    to that Canary, so it is garbage-collected with it.
+    """
+
+    async def get(
+        self, api_version: str, kind: str, namespace: str, name: str
+    ) -> Mapping[str, Any] | None: ...
+    async def apply(self, obj: Mapping[str, Any], owner: Canary | None = None) -> Mapping[str, Any]: ...
+    async def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RouterContext:
+    """What a router plugin is constructed with: ``factory(context) -> Router``."""
+
+    cluster: ClusterObjects
+    options: Mapping[str, str]
+    """Controller settings routers read, by flag name: ``ingress-class``, ``ingress-annotations-prefix``."""

@@ -92,7 +92,7 @@ class MemoryWorkloads:
             return Readiness(False, f"waiting for {which} rollout to finish ({waited:.0f}s of {delay:.0f}s)")
         return Readiness(True)
 
-    async def ensure_services(self, canary: Canary) -> None:
+    async def ensure_services(self, canary: Canary, apex: bool = True) -> None:
         return
 
     async def ensure_primary(self, canary: Canary) -> None:

@@ -13,6 +13,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from flagger_py.errors import NoDataError, ProviderAuthError, ProviderConfigError, ProviderUnavailable
+from flagger_py.model.metric_template import MetricProviderSpec
 
 TIMEOUT_SECONDS = 5.0
 ATTEMPTS = 3
@@ -46,6 +47,21 @@ class PrometheusProvider:
         elif username is not None and password is not None:
             pair = base64.b64encode(f"{username}:{password}".encode()).decode()
             self.headers.append(("Authorization", f"Basic {pair}"))
+
+    @classmethod
+    def configured(
+        cls, client: httpx.AsyncClient, spec: MetricProviderSpec, secret: Mapping[str, str]
+    ) -> PrometheusProvider:
+        """From a MetricTemplate's provider and its Secret (keys ``token``, or ``username`` and
+        ``password``, as Flagger reads them)."""
+        return cls(
+            client,
+            spec.address or "",
+            headers=spec.headers,
+            token=secret.get("token"),
+            username=secret.get("username"),
+            password=secret.get("password"),
+        )
 
     async def run_query(self, query: str, window_seconds: float = 0.0) -> float:  # noqa: ARG002 - PromQL carries its window
         """The value of an instant query: the last sample of a vector, or a scalar.

@@ -16,6 +16,7 @@ import pytest
 
 from flagger_py.crd import schema
 from flagger_py.testing.cluster import Cluster, LocalCluster, existing_cluster
+from tests.cluster.controller import Controllers
 from tests.paths import CONTROL_PLANE_STARTUP, REPO
 
 BIN_DIR = Path(os.environ.get("FLAGGER_PY_TESTENV_BIN", REPO / ".cache" / "testenv" / "bin"))
@@ -65,9 +66,27 @@ def namespace(kube_cluster: Cluster) -> Iterator[str]:
     kube_cluster.api.delete(f"/api/v1/namespaces/{name}")
 
 
+_controllers: list[Controllers] = []
+
+
+@pytest.fixture
+def controllers(flagger_crds: Cluster, namespace: str) -> Iterator[Controllers]:
+    """Start ``flagger-py run`` processes watching the test's namespace; all stopped afterwards."""
+    made = Controllers(flagger_crds, namespace)
+    _controllers.append(made)
+    try:
+        yield made
+    finally:
+        made.stop_all()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     if report.failed and isinstance(_cluster, LocalCluster):  # type: ignore[attr-defined]
         report.sections.append(("control plane logs", _cluster.log_tails(40)))  # type: ignore[attr-defined]
+    if report.failed and _controllers:  # type: ignore[attr-defined]
+        report.sections.append(("controller logs", _controllers[-1].logs()))  # type: ignore[attr-defined]
+    if report.when == "teardown":  # type: ignore[attr-defined]
+        _controllers.clear()
     return report

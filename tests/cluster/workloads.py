@@ -34,3 +34,30 @@ def canary(namespace: str, name: str = "podinfo", **analysis: Any) -> dict[str, 
             "analysis": {"interval": "1m", "threshold": 5, "stepWeight": 10, **analysis},
         },
     }
+
+
+def bluegreen(
+    namespace: str, name: str = "podinfo", *, kind: str = "Deployment", iterations: int = 3, **spec: Any
+) -> dict[str, Any]:
+    """A Canary for the kubernetes (blue/green) router ticking every second."""
+    analysis = {"interval": "1s", "threshold": 2, "iterations": iterations, **spec.pop("analysis", {})}
+    return {
+        "apiVersion": "flagger.app/v1beta1",
+        "kind": "Canary",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "provider": "kubernetes",
+            "targetRef": {"apiVersion": "apps/v1", "kind": kind, "name": name},
+            "service": {"port": 9898},
+            "analysis": analysis,
+            **spec,
+        },
+    }
+
+
+def daemonset(namespace: str, name: str = "podinfo", image: str = "podinfo:6.0.0") -> dict[str, Any]:
+    dep = deployment(namespace, name, image=image)
+    spec = dep["spec"]
+    spec.pop("replicas")
+    spec["updateStrategy"] = {"type": "RollingUpdate"}
+    return {**dep, "kind": "DaemonSet", "spec": spec}

@@ -8,8 +8,8 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from flagger_py.errors import Problem
-from flagger_py.manifest.check import without_nulls
 from flagger_py.model import Canary, MetricTemplate
+from flagger_py.model.base import without_nulls
 from flagger_py.model.duration import Duration
 from flagger_py.model.problems import from_validation_error
 from tests.validate.test_reference_manifests import DOCS, REJECTED_BY_FLAGGER

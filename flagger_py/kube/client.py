@@ -1,0 +1,209 @@
+"""KubeClient: async REST calls to the API server on one httpx.AsyncClient.
+
+Every call is counted by verb (``requests``), so benchmarks and ``/metrics`` can show how many
+requests a tick costs. Transport errors and API errors become ``KubeError`` subclasses; 429, 5xx and
+connection errors are retried a few times with back-off before they do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Literal
+
+import httpx
+
+from flagger_py.errors import (
+    KubeConflict,
+    KubeError,
+    KubeForbidden,
+    KubeInvalid,
+    KubeNotFound,
+    KubeUnavailable,
+)
+from flagger_py.kube.resources import Resource
+
+FIELD_MANAGER = "flagger-py"
+RETRIES = 3
+PatchType = Literal["merge", "json", "strategic"]
+_CONTENT_TYPES = {
+    "merge": "application/merge-patch+json",
+    "json": "application/json-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "apply": "application/apply-patch+yaml",
+}
+Authorization = Callable[[], Awaitable[str | None]]
+
+
+class KubeClient:
+    """The API calls flagger-py makes. Objects are plain dicts, as the API server sends them."""
+
+    def __init__(self, http: httpx.AsyncClient, authorization: Authorization | None = None) -> None:
+        self.http = http
+        self.authorization = authorization
+        self.requests: Counter[str] = Counter()
+
+    async def get(self, res: Resource, namespace: str | None, name: str, sub: str | None = None) -> Any:
+        return await self._call("get", res, namespace, name, "GET", res.path(namespace, name, sub))
+
+    async def get_or_none(self, res: Resource, namespace: str | None, name: str) -> Any:
+        try:
+            return await self.get(res, namespace, name)
+        except KubeNotFound:
+            return None
+
+    async def list(self, res: Resource, namespace: str | None = None, **params: str) -> Any:
+        return await self._call("list", res, namespace, None, "GET", res.path(namespace), params=params)
+
+    async def create(self, res: Resource, namespace: str | None, obj: Mapping[str, Any]) -> Any:
+        name = (obj.get("metadata") or {}).get("name")
+        return await self._call("create", res, namespace, name, "POST", res.path(namespace), body=obj)
+
+    async def replace(
+        self, res: Resource, namespace: str | None, obj: Mapping[str, Any], sub: str | None = None
+    ) -> Any:
+        name = obj["metadata"]["name"]
+        path = res.path(namespace, name, sub)
+        return await self._call("update", res, namespace, name, "PUT", path, body=obj)
+
+    async def patch(
+        self,
+        res: Resource,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        kind: PatchType = "merge",
+        sub: str | None = None,
+    ) -> Any:
+        path = res.path(namespace, name, sub)
+        params = {"fieldManager": FIELD_MANAGER}
+        return await self._call(
+            "patch", res, namespace, name, "PATCH", path, body=body, params=params, content=kind
+        )
+
+    async def apply(
+        self, res: Resource, obj: Mapping[str, Any], *, force: bool = False, sub: str | None = None
+    ) -> Any:
+        """Server-side apply of ``obj`` as field manager ``flagger-py``."""
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace"), meta["name"]
+        params = {"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"}
+        if force:
+            params["force"] = "true"
+        path = res.path(namespace, name, sub)
+        body = {"apiVersion": res.api_version, "kind": res.kind, **obj}
+        return await self._call(
+            "apply", res, namespace, name, "PATCH", path, body=body, params=params, content="apply"
+        )
+
+    async def delete(self, res: Resource, namespace: str | None, name: str) -> None:
+        try:
+            await self._call("delete", res, namespace, name, "DELETE", res.path(namespace, name))
+        except KubeNotFound:
+            return
+
+    async def watch(
+        self, res: Resource, namespace: str | None, resource_version: str, timeout: int = 300
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The watch events after ``resource_version`` (with bookmarks), until the server ends it."""
+        params = {
+            "watch": "1",
+            "resourceVersion": resource_version,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": str(timeout),
+        }
+        self.requests["watch"] += 1
+        headers = await self._headers()
+        try:
+            async with self.http.stream(
+                "GET",
+                res.path(namespace),
+                params=params,
+                headers=headers,
+                timeout=httpx.Timeout(30, read=timeout + 30),
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise _error(response, res, namespace, None)
+                async for line in response.aiter_lines():
+                    if line:
+                        yield json.loads(line)
+        except httpx.HTTPError as exc:
+            raise KubeUnavailable(f"watch of {res.describe(namespace, None)} failed: {exc!r}") from exc
+
+    async def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.authorization is not None:
+            value = await self.authorization()
+            if value:
+                headers["Authorization"] = value
+        return headers
+
+    async def _call(
+        self,
+        verb: str,
+        res: Resource,
+        namespace: str | None,
+        name: str | None,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        content: str | None = None,
+    ) -> Any:
+        headers = await self._headers()
+        data = None
+        if body is not None:
+            headers["Content-Type"] = _CONTENT_TYPES.get(content or "", "application/json")
+            data = json.dumps(body).encode()
+        for attempt in range(RETRIES + 1):
+            self.requests[verb] += 1
+            try:
+                response = await self.http.request(method, path, params=params, headers=headers, content=data)
+            except httpx.HTTPError as exc:
+                error: KubeError = KubeUnavailable(
+                    f"{verb} {res.describe(namespace, name)}: the API server is unreachable: {exc!r}"
+                )
+                cause: Exception | None = exc
+            else:
+                if response.status_code < 400:
+                    return response.json() if response.content else None
+                error, cause = _error(response, res, namespace, name, verb), None
+            if not isinstance(error, KubeUnavailable) or attempt == RETRIES:
+                raise error from cause
+            await asyncio.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _error(
+    response: httpx.Response, res: Resource, namespace: str | None, name: str | None, verb: str = "watch"
+) -> KubeError:
+    try:
+        message = response.json().get("message") or response.text
+    except ValueError:
+        message = response.text
+    text = f"{verb} {res.describe(namespace, name)}: {message}"
+    code = response.status_code
+    if code == 404:
+        return KubeNotFound(text)
+    if code == 409:
+        return KubeConflict(text)
+    if code in (401, 403):
+        return KubeForbidden(text)
+    if code in (400, 422):
+        return KubeInvalid(text)
+    return KubeUnavailable(text)
+
+
+def connect(server: str, verify: Any, authorization: Authorization | None, limit: int = 100) -> KubeClient:
+    """A client for ``server`` (``verify``: an SSLContext, a CA path or False)."""
+    http = httpx.AsyncClient(
+        base_url=server,
+        verify=verify,
+        timeout=httpx.Timeout(30.0),
+        limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+    )
+    return KubeClient(http, authorization)

@@ -1,0 +1,85 @@
+"""What makes a Canary impossible to act on, found before a tick: an invalid spec, an unknown
+provider, a reference to another namespace when those are forbidden, a workload claimed by another
+Canary. Each is a ``Blocked`` with the field and the fix in its message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from flagger_py.domain.conditions import Blocked
+from flagger_py.errors import PluginError, PluginNotFound
+from flagger_py.model.base import without_nulls
+from flagger_py.model.canary import Canary
+from flagger_py.model.problems import from_validation_error
+from flagger_py.plugins import Registry
+
+SHOWN_PROBLEMS = 3
+
+
+def parse(body: Mapping[str, Any]) -> Canary | Blocked:
+    """The Canary model of ``body``, or why it is invalid (the first three problems)."""
+    try:
+        return Canary.model_validate(without_nulls(dict(body)))
+    except ValidationError as exc:
+        problems = from_validation_error(exc)
+        shown = "; ".join(str(p) for p in problems[:SHOWN_PROBLEMS])
+        more = len(problems) - SHOWN_PROBLEMS
+        if more > 0:
+            shown += f" (and {more} more: run flagger-py validate on the manifest)"
+        return Blocked("InvalidSpec", shown)
+
+
+def provider_name(canary: Canary, default: str) -> str:
+    return canary.spec.provider or default
+
+
+def check_provider(canary: Canary, default: str, routers: Registry) -> Blocked | None:
+    name = provider_name(canary, default)
+    where = "spec.provider" if canary.spec.provider else "-mesh-provider (spec.provider is not set)"
+    try:
+        routers.get(name)
+    except PluginNotFound as exc:
+        names = ", ".join(exc.available) or "none"
+        return Blocked(
+            "UnknownProvider",
+            f"{where}: no router named {name!r} is installed; available: {names}. "
+            "Set spec.provider to one of them or install the router plugin.",
+        )
+    except PluginError as exc:
+        return Blocked("ProviderUnavailable", f"{where}: {exc}")
+    return None
+
+
+def check_namespaces(canary: Canary) -> Blocked | None:
+    """With -no-cross-namespace-refs: templateRef, providerRef and upstreamRef must stay home."""
+    home = canary.metadata.namespace or "default"
+    refs: list[tuple[str, str | None]] = []
+    for i, metric in enumerate(canary.spec.analysis.metrics or ()):
+        if metric.template_ref is not None:
+            refs.append((f"spec.analysis.metrics[{i}].templateRef.namespace", metric.template_ref.namespace))
+    for i, alert in enumerate(canary.spec.analysis.alerts or ()):
+        refs.append((f"spec.analysis.alerts[{i}].providerRef.namespace", alert.provider_ref.namespace))
+    if canary.spec.upstream_ref is not None:
+        refs.append(("spec.upstreamRef.namespace", canary.spec.upstream_ref.namespace))
+    for path, namespace in refs:
+        if namespace and namespace != home:
+            return Blocked(
+                "CrossNamespaceRef",
+                f"{path}: {namespace!r} is another namespace, and this controller forbids cross-namespace "
+                f"references (-no-cross-namespace-refs); move the object to {home!r} or drop the namespace",
+            )
+    return None
+
+
+def check_claim(canary: Canary, claimed_by: str | None) -> Blocked | None:
+    if claimed_by is None:
+        return None
+    ref = canary.spec.target_ref
+    return Blocked(
+        "DuplicateTarget",
+        f"spec.targetRef: {ref.kind} {ref.name} is already the target of Canary {claimed_by}; two Canaries "
+        "on one workload would fight over it. Delete one of them or point this one at another workload.",
+    )

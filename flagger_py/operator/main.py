@@ -1,0 +1,177 @@
+"""``flagger-py run``: the controller process.
+
+Startup: load credentials, check that the flagger.app CRDs are served (fatal otherwise), serve
+/healthz and /metrics, wait for leadership (with -enable-leader-election), fill the caches, then let
+kopf feed Canaries to the scheduler until SIGTERM (exit 0) or lost leadership (exit 1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import uuid
+from collections.abc import Coroutine
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+from flagger_py import __version__
+from flagger_py.errors import FlaggerError, KubeError, KubeNotFound
+from flagger_py.kube import resources as r
+from flagger_py.kube.caches import Caches
+from flagger_py.kube.client import KubeClient, connect
+from flagger_py.kube.connection import Connection
+from flagger_py.operator import health, host, logs
+from flagger_py.operator.leader import LeaderLease, LeadershipLost
+from flagger_py.operator.scheduler import Scheduler
+from flagger_py.operator.settings import Settings
+from flagger_py.operator.telemetry import Telemetry
+from flagger_py.operator.wiring import build
+
+log = logging.getLogger("flagger_py.controller")
+EXIT_OK, EXIT_FATAL, EXIT_LOST = 0, 1, 1
+CRDS = (r.CANARIES, r.METRIC_TEMPLATES, r.ALERT_PROVIDERS)
+
+
+class Fatal(Exception):
+    """The controller cannot start; the message says why and what to do."""
+
+
+async def check_crds(client: KubeClient, namespace: str | None) -> None:
+    for res in CRDS:
+        try:
+            await client.list(res, namespace, limit="1")
+        except KubeNotFound:
+            raise Fatal(
+                f"the {res.plural}.{res.group} CRD is not installed: apply flagger-py's CRDs first "
+                "(kubectl apply -f crds/ or the Helm chart)"
+            ) from None
+        except KubeError as exc:
+            raise Fatal(f"cannot list {res.plural}.{res.group}: {exc}") from None
+
+
+async def serve(settings: Settings) -> int:
+    """Run the controller until SIGTERM or lost leadership; the process exit code."""
+    logs.configure(settings.log_level, settings.zap_encoding)
+    try:
+        connection = Connection.load(settings.kubeconfig or None)
+    except KubeError as exc:
+        log.error("%s", exc)
+        return EXIT_FATAL
+    process = Process(settings, connection)
+    try:
+        return await process.run()
+    except Fatal as exc:
+        log.error("%s", exc)
+        return EXIT_FATAL
+    finally:
+        await process.close()
+
+
+class Process:
+    """The controller's resources, started in order and closed in reverse."""
+
+    def __init__(self, settings: Settings, connection: Connection) -> None:
+        self.settings = settings
+        self.connection = connection
+        self.client = connect(connection.server, connection.ssl_context(), connection.authorization)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0))
+        self.telemetry = Telemetry()
+        self.telemetry.info.labels(__version__).set(1)
+        self.telemetry.count_requests(lambda: dict(self.client.requests))
+        self.stop = asyncio.Event()
+        self.ready = False
+        self.lease: LeaderLease | None = None
+        self.caches: Caches | None = None
+        self.runner: web.AppRunner | None = None
+
+    async def run(self) -> int:
+        settings = self.settings
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop.set)
+        try:
+            self.runner = await health.serve(settings.port, self.telemetry, lambda: self.ready)
+        except OSError as exc:
+            raise Fatal(
+                f"cannot serve /healthz and /metrics on port {settings.port}: {exc.strerror} (set -port)"
+            ) from None
+        await check_crds(self.client, settings.namespace or None)
+        if settings.enable_leader_election:
+            self.lease = LeaderLease(
+                self.client,
+                settings.leader_election_namespace,
+                f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}",
+                settings.leader_election_lease_duration,
+                settings.leader_election_renew_deadline,
+                settings.leader_election_retry_period,
+            )
+            if not await _until_stopped(self.lease.acquire(), self.stop):
+                return EXIT_OK
+        self.caches = Caches(self.client, settings.namespace or None)
+        await self.caches.start()
+        scheduler = build(settings, self.client, self.caches, self.http, self.telemetry)
+        self.ready = True
+        log.info("flagger-py %s started (namespace: %s)", __version__, settings.namespace or "all")
+        try:
+            return await self._until_done(scheduler)
+        finally:
+            await scheduler.stop()
+
+    async def _until_done(self, scheduler: Scheduler) -> int:
+        kopf_stop = asyncio.Event()
+        reg = host.registry(scheduler, self.connection)
+        jobs = [asyncio.create_task(host.run_kopf(reg, self.settings.namespace, kopf_stop))]
+        if self.lease is not None:
+            jobs.append(asyncio.create_task(self.lease.keep()))
+        stopping = asyncio.create_task(self.stop.wait())
+        done, _ = await asyncio.wait([*jobs, stopping], return_when=asyncio.FIRST_COMPLETED)
+        kopf_stop.set()
+        code = EXIT_OK
+        for job in done:
+            error = None if job is stopping else job.exception()
+            if error is not None:
+                code = EXIT_LOST if isinstance(error, LeadershipLost) else EXIT_FATAL
+                log.error("stopping: %s", error)
+        for job in [*jobs, stopping]:
+            job.cancel()
+        await asyncio.gather(*jobs, stopping, return_exceptions=True)
+        return code
+
+    async def close(self) -> None:
+        self.ready = False
+        if self.caches is not None:
+            await self.caches.stop()
+        if self.lease is not None:
+            await self.lease.release()
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await self.http.aclose()
+        await self.client.http.aclose()
+
+
+async def _until_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``work`` unless ``stop`` is set first; True when the work finished."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([task, stopping], return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()
+    return True
+
+
+def main(settings: Settings) -> int:
+    try:
+        return asyncio.run(serve(settings))
+    except FlaggerError as exc:
+        log.error("%s", exc)
+        return EXIT_FATAL

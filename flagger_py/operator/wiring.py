@@ -1,0 +1,135 @@
+"""Building the controller's collaborators from its settings (the one place that knows them all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from flagger_py.alerting.router import AlertRouter
+from flagger_py.analysis.analyzer import MetricAnalyzer
+from flagger_py.domain.actions import EventType
+from flagger_py.engine.tick import TickResult
+from flagger_py.kube.caches import Caches
+from flagger_py.kube.client import KubeClient
+from flagger_py.kube.events import KubeEvents
+from flagger_py.kube.lookups import KubeLookup
+from flagger_py.kube.objects import KubeObjects
+from flagger_py.kube.status import KubeStatus
+from flagger_py.kube.workloads import KubeWorkloads, WorkloadSettings
+from flagger_py.model.canary import Canary
+from flagger_py.operator.clock import WallClock
+from flagger_py.operator.reconciler import Reconciler
+from flagger_py.operator.scheduler import Scheduler
+from flagger_py.operator.settings import Settings
+from flagger_py.operator.telemetry import PHASE_VALUE, Telemetry
+from flagger_py.plugins import registry
+from flagger_py.ports import RouterContext
+from flagger_py.ports.alerts import ChatProvider, ChatSettings
+from flagger_py.webhooks.caller import HttpWebhookCaller
+from flagger_py.webhooks.events import EventWebhooks
+
+
+def build(
+    settings: Settings, client: KubeClient, caches: Caches, http: httpx.AsyncClient, telemetry: Telemetry
+) -> Scheduler:
+    clock = WallClock()
+    insecure = httpx.AsyncClient(timeout=http.timeout, verify=False)
+    caller = HttpWebhookCaller(http, insecure)
+    event_hooks = EventWebhooks(caller, settings.event_webhook or None)
+
+    async def forward(canary: Canary, kind: EventType, message: str, ms: int) -> None:
+        if canary.spec is not None:  # a Canary with an invalid spec has no webhooks to read
+            await event_hooks.send(canary, kind, message, ms)
+
+    lookup = KubeLookup(client)
+    proxies: dict[str | None, httpx.AsyncClient] = {None: http}
+
+    def clients(proxy: str | None) -> httpx.AsyncClient:
+        if proxy not in proxies:
+            proxies[proxy] = httpx.AsyncClient(timeout=http.timeout, proxy=proxy)
+        return proxies[proxy]
+
+    notifier = AlertRouter(
+        lookup,
+        clients,
+        cluster_name=settings.cluster_name,
+        global_notifier=global_notifier(settings, clients),
+        no_cross_namespace_refs=settings.no_cross_namespace_refs,
+    )
+    scheduler_ref: list[Scheduler] = []
+
+    def written(body: dict[str, Any]) -> None:
+        scheduler_ref[0].written(body)
+        status = body.get("status") or {}
+        meta = body.get("metadata") or {}
+        telemetry.status.labels(meta.get("name"), meta.get("namespace")).set(
+            PHASE_VALUE.get(status.get("phase", ""), 0)
+        )
+        target = ((body.get("spec") or {}).get("targetRef") or {}).get("name", "")
+        weight = int(status.get("canaryWeight") or 0)
+        telemetry.weight.labels(target, meta.get("namespace")).set(weight)
+        telemetry.weight.labels(f"{target}-primary", meta.get("namespace")).set(100 - weight)
+
+    def released(canary: Canary, result: TickResult) -> None:
+        ns = canary.metadata.namespace or "default"
+        strategy = "canary" if not canary.spec.analysis.iterations else "blue-green"
+        if result.released == "rolled back":
+            telemetry.failures.labels(canary.metadata.name, ns, strategy).inc()
+        else:
+            status = "skipped" if result.released == "skipped" else "completed"
+            telemetry.successes.labels(canary.metadata.name, ns, strategy, status).inc()
+
+    reconciler = Reconciler(
+        client=client,
+        workloads=KubeWorkloads(
+            client,
+            caches,
+            clock,
+            WorkloadSettings(
+                selector_labels=settings.selector_labels,
+                include_label_prefixes=settings.include_label_prefix,
+                config_tracking=settings.enable_config_tracking,
+            ),
+        ),
+        events=KubeEvents(client, clock, forward),
+        status=KubeStatus(client, written),
+        analyzer=MetricAnalyzer(lookup, http, settings.metrics_server, settings.mesh_provider),
+        webhooks=caller,
+        notifier=notifier,
+        clock=clock,
+        routers=registry("router"),
+        router_context=RouterContext(
+            KubeObjects(client),
+            {
+                "ingress-class": settings.ingress_class,
+                "ingress-annotations-prefix": settings.ingress_annotations_prefix,
+                "mesh-provider": settings.mesh_provider,
+            },
+        ),
+        mesh_provider=settings.mesh_provider,
+        no_cross_namespace_refs=settings.no_cross_namespace_refs,
+        min_interval=settings.min_interval,
+        released=released,
+    )
+    scheduler = Scheduler(reconciler, caches)
+    scheduler_ref.append(scheduler)
+    return scheduler
+
+
+def global_notifier(settings: Settings, clients: Any) -> ChatProvider | None:
+    """MS Teams when -msteams-url is set, else Slack when -slack-url is set (as Flagger)."""
+    notifiers = registry("notifier")
+    if settings.msteams_url:
+        plugin = notifiers.get("msteams")
+        return plugin(clients(settings.msteams_proxy_url or None), ChatSettings(settings.msteams_url))  # type: ignore[no-any-return]
+    if settings.slack_url:
+        plugin = notifiers.get("slack")
+        chat = ChatSettings(
+            settings.slack_url,
+            settings.slack_channel or "general",
+            settings.slack_user,
+            settings.slack_token or None,
+        )
+        return plugin(clients(settings.slack_proxy_url or None), chat)  # type: ignore[no-any-return]
+    return None

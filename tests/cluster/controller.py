@@ -1,0 +1,126 @@
+"""Running ``flagger-py run`` as a real process against the test control plane."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from flagger_py.testing.cluster import Cluster, free_port
+
+TICK = "1s"
+
+
+@dataclass
+class Controller:
+    """One controller process; its log is kept in a file."""
+
+    argv: list[str]
+    log_path: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def start(self) -> Controller:
+        log = self.log_path.open("ab")
+        env = {**os.environ, **self.env}
+        self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, env=env)
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Until /readyz answers 200 (leading, caches synced)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"controller exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"controller not ready after {timeout}s:\n{self.log()}")
+
+    def metrics(self) -> str:
+        return httpx.get(f"http://127.0.0.1:{self.port}/metrics", timeout=5).text
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, timeout: float = 15.0) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no Lease release, as when a node dies."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+@dataclass
+class Controllers:
+    """Starts controllers for one test and stops them all afterwards."""
+
+    cluster: Cluster
+    namespace: str
+    started: list[Controller] = field(default_factory=list)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="flagger-py-ctl-")))
+
+    def __call__(self, *flags: str, ready: bool = True, env: Mapping[str, str] | None = None) -> Controller:
+        port = free_port()
+        argv = [
+            sys.executable, "-m", "flagger_py", "run",
+            "--kubeconfig", str(self.cluster.kubeconfig),
+            "--namespace", self.namespace,
+            "--mesh-provider", "kubernetes",
+            "--min-interval", "1s",
+            "--port", str(port),
+            *flags,
+        ]  # fmt: skip
+        controller = Controller(
+            argv, self.workdir / f"controller-{len(self.started)}.log", port, env=env or {}
+        )
+        self.started.append(controller.start())
+        if ready:
+            controller.wait_ready()
+        return controller
+
+    def logs(self) -> str:
+        return "\n".join(f"--- controller {i} ---\n{c.log()[-20000:]}" for i, c in enumerate(self.started))
+
+    def stop_all(self) -> None:
+        for controller in self.started:
+            controller.stop()
+
+
+def eventually(what: str, check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.25) -> Any:
+    """Poll ``check`` until it returns something truthy; that value."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")

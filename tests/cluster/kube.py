@@ -1,0 +1,69 @@
+"""Reading what the controller did, through the test's own API client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flagger_py.testing.cluster import Cluster
+
+
+def canary(cluster: Cluster, namespace: str, name: str = "podinfo") -> Any:
+    return cluster.api.get(f"/apis/flagger.app/v1beta1/namespaces/{namespace}/canaries/{name}")
+
+
+def status(cluster: Cluster, namespace: str, name: str = "podinfo") -> dict[str, Any]:
+    return canary(cluster, namespace, name).get("status") or {}
+
+
+def phase(cluster: Cluster, namespace: str, name: str = "podinfo") -> str:
+    return str(status(cluster, namespace, name).get("phase", ""))
+
+
+def condition(cluster: Cluster, namespace: str, kind: str, name: str = "podinfo") -> dict[str, Any]:
+    found = [c for c in status(cluster, namespace, name).get("conditions") or () if c["type"] == kind]
+    return found[0] if found else {}
+
+
+def deployment(cluster: Cluster, namespace: str, name: str) -> Any:
+    return cluster.api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}")
+
+
+def service(cluster: Cluster, namespace: str, name: str) -> Any:
+    return cluster.api.get(f"/api/v1/namespaces/{namespace}/services/{name}")
+
+
+def exists(cluster: Cluster, path: str) -> bool:
+    return cluster.api.request("GET", path).status_code == 200
+
+
+def events(cluster: Cluster, namespace: str, name: str = "podinfo") -> list[dict[str, Any]]:
+    """The Events recorded on the Canary, oldest first."""
+    found = cluster.api.get(
+        f"/api/v1/namespaces/{namespace}/events",
+        fieldSelector=f"involvedObject.kind=Canary,involvedObject.name={name}",
+    )["items"]
+    return sorted(found, key=lambda e: (e.get("firstTimestamp") or "", e["metadata"]["name"]))
+
+
+def messages(cluster: Cluster, namespace: str, name: str = "podinfo") -> list[str]:
+    return [e["message"] for e in events(cluster, namespace, name)]
+
+
+def image(obj: Mapping[str, Any]) -> str:
+    return str(obj["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+def set_image(cluster: Cluster, namespace: str, kind: str, name: str, image: str) -> None:
+    plural = {"Deployment": "deployments", "DaemonSet": "daemonsets"}[kind]
+    patch = {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": image}]}}}}
+    path = f"/apis/apps/v1/namespaces/{namespace}/{plural}/{name}"
+    cluster.api.request(
+        "PATCH", path, patch, content_type="application/strategic-merge-patch+json"
+    ).raise_for_status()
+
+
+def patch(cluster: Cluster, path: str, body: dict[str, Any]) -> Any:
+    response = cluster.api.request("PATCH", path, body, content_type="application/merge-patch+json")
+    response.raise_for_status()
+    return response.json()
