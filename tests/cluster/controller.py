@@ -87,11 +87,17 @@ class Controllers:
     started: list[Controller] = field(default_factory=list)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="flagger-py-ctl-")))
 
-    def __call__(self, *flags: str, ready: bool = True, env: Mapping[str, str] | None = None) -> Controller:
+    def __call__(
+        self,
+        *flags: str,
+        ready: bool = True,
+        env: Mapping[str, str] | None = None,
+        kubeconfig: Path | None = None,
+    ) -> Controller:
         port = free_port()
         argv = [
             sys.executable, "-m", "flagger_py", "run",
-            "--kubeconfig", str(self.cluster.kubeconfig),
+            "--kubeconfig", str(kubeconfig or self.cluster.kubeconfig),
             "--namespace", self.namespace,
             "--mesh-provider", "kubernetes",
             "--min-interval", "1s",

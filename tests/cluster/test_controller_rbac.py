@@ -1,0 +1,93 @@
+"""The controller runs a release with exactly the rules of deploy/rbac.yaml, as its service account."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from flagger_py.testing.cluster import Cluster
+from tests.cluster import kube, workloads
+from tests.cluster.controller import Controllers, eventually
+from tests.paths import REPO
+
+RBAC = REPO / "deploy" / "rbac.yaml"
+
+
+def rbac_for(namespace: str) -> list[dict[str, Any]]:
+    """deploy/rbac.yaml with the service account in ``namespace`` and cluster-wide names made unique."""
+    text = RBAC.read_text().replace("flagger-system", namespace)
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    for doc in docs:
+        if doc["kind"].startswith("ClusterRole"):
+            doc["metadata"]["name"] = f"flagger-py-{namespace}"
+        if doc["kind"] == "ClusterRoleBinding":
+            doc["roleRef"]["name"] = f"flagger-py-{namespace}"
+    return docs
+
+
+@pytest.fixture
+def service_account_kubeconfig(flagger_crds: Cluster, namespace: str, tmp_path: Path) -> Iterator[Path]:
+    cluster = flagger_crds
+    docs = rbac_for(namespace)
+    for doc in docs:
+        cluster.api.apply(doc)
+    response = cluster.api.request(
+        "POST",
+        f"/api/v1/namespaces/{namespace}/serviceaccounts/flagger-py/token",
+        {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"expirationSeconds": 3600},
+        },
+    )
+    response.raise_for_status()
+    token = response.json()["status"]["token"]
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": cluster.server, "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "flagger-py", "user": {"token": token}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "flagger-py"}}],
+        "current-context": "c",
+    }
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    yield path
+    for doc in docs:
+        if doc["kind"].startswith("ClusterRole"):
+            cluster.api.delete(
+                f"/apis/rbac.authorization.k8s.io/v1/{doc['kind'].lower()}s/{doc['metadata']['name']}"
+            )
+
+
+def test_a_release_runs_with_the_documented_rbac(
+    flagger_crds: Cluster, namespace: str, controllers: Controllers, service_account_kubeconfig: Path
+) -> None:
+    cluster, ns = flagger_crds, namespace
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "cfg", "namespace": ns},
+        "data": {"a": "1"},
+    }
+    cluster.api.apply(config)
+    dep = workloads.deployment(ns, replicas=1)
+    dep["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [{"configMapRef": {"name": "cfg"}}]
+    cluster.api.apply(dep)
+    cluster.api.apply(workloads.bluegreen(ns, revertOnDeletion=True))
+    election = ("--enable-leader-election", "true", "--leader-election-namespace", ns)
+    controllers(*election, kubeconfig=service_account_kubeconfig)
+    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
+    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
+    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 60)
+    assert not [e for e in kube.events(cluster, ns) if e["type"] == "Warning"]
+    cluster.api.delete(f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo")
+    eventually(
+        "the Canary finalized",
+        lambda: not kube.exists(cluster, f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo"),
+        60,
+    )

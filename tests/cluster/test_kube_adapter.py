@@ -1,0 +1,103 @@
+"""The Kubernetes adapter against the real API server: caches, status concurrency, Lease races."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from flagger_py.errors import KubeConflict
+from flagger_py.kube import resources as r
+from flagger_py.kube.cache import Informer
+from flagger_py.kube.caches import config_summary
+from flagger_py.kube.client import KubeClient, connect
+from flagger_py.kube.connection import Connection
+from flagger_py.kube.status import KubeStatus
+from flagger_py.model.canary import Canary, CanaryStatus
+from flagger_py.operator.leader import LeaderLease
+from flagger_py.testing.cluster import Cluster
+from tests.cluster import kube, workloads
+
+
+def run(cluster: Cluster, test: Callable[[KubeClient], Awaitable[None]]) -> None:
+    async def main() -> None:
+        connection = Connection.load(str(cluster.kubeconfig))
+        client = connect(connection.server, connection.ssl_context(), connection.authorization)
+        try:
+            await test(client)
+        finally:
+            await client.http.aclose()
+
+    asyncio.run(main())
+
+
+def test_the_cache_follows_creates_changes_and_deletes_and_keeps_no_config_data(
+    kube_cluster: Cluster, namespace: str
+) -> None:
+    async def test(client: KubeClient) -> None:
+        informer = Informer(client, r.CONFIGMAPS, namespace, config_summary)
+        task = asyncio.create_task(informer.run())
+        await asyncio.wait_for(informer.synced.wait(), 10)
+        body = {"metadata": {"name": "c", "namespace": namespace}, "data": {"k": "secret-ish"}}
+        await client.apply(r.CONFIGMAPS, body)
+        first = await _until(lambda: informer.get(namespace, "c"))
+        assert "data" not in first
+        await client.apply(r.CONFIGMAPS, {**body, "data": {"k": "v2"}})
+        await _until(lambda: (informer.get(namespace, "c") or {}).get("checksum") != first["checksum"])
+        await client.delete(r.CONFIGMAPS, namespace, "c")
+        await _until(lambda: informer.get(namespace, "c") is None)
+        assert client.requests["list"] == 1  # one list, then the watch
+        task.cancel()
+
+    run(kube_cluster, test)
+
+
+def test_a_status_write_survives_a_spec_change_but_not_a_status_change(
+    flagger_crds: Cluster, namespace: str
+) -> None:
+    cluster = flagger_crds
+    cluster.api.apply(workloads.bluegreen(namespace))
+    path = f"/apis/flagger.app/v1beta1/namespaces/{namespace}/canaries/podinfo"
+
+    async def test(client: KubeClient) -> None:
+        store = KubeStatus(client)
+        read = Canary.model_validate(kube.canary(cluster, namespace))
+        kube.patch(cluster, path, {"metadata": {"labels": {"touched": "yes"}}})
+        await store.write(read, CanaryStatus(phase="Initializing"))  # stale version, same status: retried
+        assert kube.phase(cluster, namespace) == "Initializing"
+
+        read = Canary.model_validate(kube.canary(cluster, namespace))
+        kube.patch(cluster, path + "/status", {"status": {"phase": "Initialized"}})
+        with pytest.raises(KubeConflict):
+            await store.write(read, CanaryStatus(phase="Progressing"))
+        assert kube.phase(cluster, namespace) == "Initialized"  # the other writer's status stands
+
+    run(cluster, test)
+
+
+def test_two_replicas_racing_for_the_lease_get_one_leader(kube_cluster: Cluster, namespace: str) -> None:
+    async def test(client: KubeClient) -> None:
+        leases = [LeaderLease(client, namespace, f"replica-{i}", 10, 5, 0.2) for i in range(2)]
+        tasks = [asyncio.create_task(lease.acquire()) for lease in leases]
+        done, pending = await asyncio.wait(tasks, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.sleep(1)
+        assert len(done) == 1
+        assert not any(t.done() for t in pending)
+        winner = leases[tasks.index(done.pop())]
+        await winner.release()
+        await asyncio.wait_for(asyncio.gather(*pending), 5)  # the other takes over at once
+        for task in tasks:
+            task.cancel()
+
+    run(kube_cluster, test)
+
+
+async def _until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    async with asyncio.timeout(timeout):
+        while True:
+            value = check()
+            if value:
+                return value
+            await asyncio.sleep(0.05)
