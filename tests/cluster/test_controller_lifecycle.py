@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import yaml
@@ -305,3 +306,21 @@ def test_a_keda_target_gets_a_primary_scaled_object_and_is_paused_between_runs(
     assert kube.deployment(cluster, ns, "podinfo")["spec"]["replicas"] == 2
     eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 60)
     assert cluster.api.get(f"{path}/podinfo")["metadata"]["annotations"][paused] == "0"
+
+
+def test_a_new_interval_takes_effect_at_once(
+    flagger_crds: Cluster, namespace: str, controllers: Controllers
+) -> None:
+    cluster, ns = flagger_crds, namespace
+    cluster.api.apply(workloads.deployment(ns, replicas=1))
+    cluster.api.apply(workloads.bluegreen(ns))
+    controllers()
+    initialized(cluster, ns)
+    path = f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo"
+    kube.patch(cluster, path, {"spec": {"analysis": {"interval": "10m"}}})
+    eventually("generation 2 observed", lambda: kube.status(cluster, ns).get("observedGeneration") == 2)
+    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
+    time.sleep(3)
+    assert kube.phase(cluster, ns) == "Initialized"  # the next tick is ten minutes away
+    kube.patch(cluster, path, {"spec": {"analysis": {"interval": "1s"}}})  # wakes the Canary at once
+    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 30)
