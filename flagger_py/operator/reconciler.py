@@ -32,6 +32,7 @@ from flagger_py.ports import Analyzer, Clock, Deps, Notifier, Router, RouterCont
 log = logging.getLogger("flagger_py.controller")
 FINALIZER = "finalizer.flagger.app"
 FINALIZE_RETRY = 2.0
+INITIALIZING_RECHECK = 10.0
 
 
 @dataclass
@@ -99,6 +100,9 @@ class Reconciler:
         self.reported.pop(_key(canary), None)
         if result.released and self.released is not None:
             self.released(canary, result)
+        if result.decision.status.phase == "Initializing":
+            # Waiting for a new primary to become ready: look again soon, not a whole interval later.
+            return min(wait, max(self.min_interval, INITIALIZING_RECHECK))
         return wait
 
     def router(self, canary: Canary) -> Router:

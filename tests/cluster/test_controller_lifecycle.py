@@ -324,3 +324,14 @@ def test_a_new_interval_takes_effect_at_once(
     assert kube.phase(cluster, ns) == "Initialized"  # the next tick is ten minutes away
     kube.patch(cluster, path, {"spec": {"analysis": {"interval": "1s"}}})  # wakes the Canary at once
     eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 30)
+
+
+def test_initialization_does_not_wait_a_long_interval_for_the_primary(
+    flagger_crds: Cluster, namespace: str, controllers: Controllers
+) -> None:
+    cluster, ns = flagger_crds, namespace
+    cluster.api.apply(workloads.deployment(ns, replicas=1))
+    cluster.api.apply(workloads.bluegreen(ns, analysis={"interval": "10m"}))
+    controllers("--min-interval", "10s")
+    # First tick: primary created, not ready yet. The next look comes 10 s later, not 10 minutes.
+    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 30)
