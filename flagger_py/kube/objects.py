@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flagger_py.kube.client import KubeClient
-from flagger_py.kube.owners import owner_reference
+from flagger_py.kube.owners import owned
 from flagger_py.kube.resources import Resource
 from flagger_py.model.canary import Canary
 
@@ -36,7 +36,7 @@ class KubeObjects:
     async def apply(self, obj: Mapping[str, Any], owner: Canary | None = None) -> Mapping[str, Any]:
         body = {**obj, "metadata": dict(obj["metadata"])}
         if owner is not None:
-            body["metadata"]["ownerReferences"] = [owner_reference(owner)]
+            body = owned(body, owner)
         applied: Mapping[str, Any] = await self.client.apply(
             resource(obj["apiVersion"], obj["kind"]), body, force=True
         )

@@ -7,7 +7,6 @@ zero, the KEDA pause annotation).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -128,8 +127,8 @@ class KubeWorkloads:
         deadline = canary.spec.progress_deadline_seconds or DEFAULT_DEADLINE
         now = self.clock.now().seconds
         if kind == "DaemonSet":
-            since = _epoch((canary.status.last_transition_time if canary.status else None) or "")
-            return readiness.daemonset(obj, threshold, now - since if since else 0.0, deadline)
+            since = readiness.epoch(canary.status.last_transition_time if canary.status else None)
+            return readiness.daemonset(obj, threshold, now - since if since is not None else 0.0, deadline)
         return readiness.deployment(obj, threshold, now, deadline)
 
     # --- writing ----------------------------------------------------------------------------------
@@ -150,7 +149,7 @@ class KubeWorkloads:
                 svc = _takeover(generated, existing)
             else:
                 svc = owned(generated, canary)
-            if existing is None or not _applied(existing, svc):
+            if existing is None or not _contains(existing, svc):
                 await self.client.apply(r.SERVICES, svc, force=True)
 
     async def ensure_primary(self, canary: Canary) -> None:
@@ -302,12 +301,8 @@ def _takeover(wanted: dict[str, Any], existing: Mapping[str, Any]) -> dict[str, 
     }
 
 
-def _applied(existing: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-    """Whether ``existing`` already has every field of ``wanted`` (then applying would change nothing)."""
-    return _contains(existing, wanted)
-
-
 def _contains(have: Any, want: Any) -> bool:
+    """Whether ``have`` already has every field of ``want`` (then applying would change nothing)."""
     if isinstance(want, Mapping):
         return isinstance(have, Mapping) and all(_contains(have.get(k), v) for k, v in want.items())
     if isinstance(want, list):
@@ -323,10 +318,3 @@ def _selector_without(service: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 def _namespace(canary: Canary) -> str:
     return canary.metadata.namespace or "default"
-
-
-def _epoch(text: str) -> float:
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0

@@ -153,6 +153,9 @@ class Reconciler:
         patch = {"metadata": {"finalizers": finalizers, "resourceVersion": canary.metadata.resource_version}}
         await self.client.patch(r.CANARIES, canary.metadata.namespace, canary.metadata.name, patch)
 
+    async def _drop_finalizer(self, canary: Canary) -> None:
+        await self._set_finalizers(canary, [f for f in canary.metadata.finalizers or () if f != FINALIZER])
+
     async def finalize(self, canary: Canary) -> float | None:
         """revertOnDeletion: give the target its traffic back, revert the router, drop the finalizer."""
         if FINALIZER not in (canary.metadata.finalizers or ()):
@@ -174,15 +177,11 @@ class Reconciler:
                 )
                 return FINALIZE_RETRY
             await self.router(canary).finalize(canary)
-            await self._set_finalizers(
-                canary, [f for f in canary.metadata.finalizers or () if f != FINALIZER]
-            )
+            await self._drop_finalizer(canary)
             await self.events.emit(canary, "Normal", f"Terminated canary {_key(canary)}")
         except TargetNotFound:  # nothing to give traffic back to
             log.info("canary %s: target gone, removing the finalizer", _key(canary))
-            await self._set_finalizers(
-                canary, [f for f in canary.metadata.finalizers or () if f != FINALIZER]
-            )
+            await self._drop_finalizer(canary)
         except FlaggerError as exc:
             await self.events.emit(canary, "Warning", f"Finalizing failed: {exc}")
             return FINALIZE_RETRY

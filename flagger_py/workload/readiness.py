@@ -34,7 +34,7 @@ def deployment(
         and available.get("status") == "False"
         and available.get("reason") == "MinimumReplicasUnavailable"
     ):
-        since = _epoch(available.get("lastTransitionTime"))
+        since = epoch(available.get("lastTransitionTime"))
         if since is not None and now - since > deadline:
             return Readiness(
                 False, f"{name} has had too few available replicas for over {deadline:.0f}s", failed=True
@@ -81,7 +81,7 @@ def daemonset(
     )
 
 
-def _epoch(text: Any) -> float | None:
+def epoch(text: Any) -> float | None:
     """Seconds since the epoch of an RFC 3339 time such as 2026-01-01T00:00:00Z; None if unreadable."""
     if not isinstance(text, str):
         return None
