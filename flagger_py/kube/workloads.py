@@ -265,12 +265,11 @@ class KubeWorkloads:
         await self.scalers.resume(canary)
         if canary.spec.target_ref.kind == "DaemonSet":
             await self.scale_from_zero(canary)
-        else:
+        elif target["spec"].get("replicas", 1) == 0:  # a target already serving is left as it is
             current = self.primary_object(canary)
             replicas = primary_replicas or int((current or {}).get("spec", {}).get("replicas") or 0)
             replicas = replicas or await self._replicas_from_zero(canary)
-            if target["spec"].get("replicas") != replicas:
-                await self.client.patch(r.DEPLOYMENTS, ns, name, {"spec": {"replicas": replicas}})
+            await self.client.patch(r.DEPLOYMENTS, ns, name, {"spec": {"replicas": replicas}})
         if canary.spec.service is None:
             return
         key, value = self.selector(canary, target)

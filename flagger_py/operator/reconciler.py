@@ -191,7 +191,7 @@ class Reconciler:
         """The Canary is gone (without the finalizer): leave the target serving — scaled back up and
         selected by a Service flagger-py took over — instead of at zero replicas as Flagger does."""
         parsed = admission.parse(body)
-        if isinstance(parsed, Blocked):
+        if isinstance(parsed, Blocked) or parsed.spec.revert_on_deletion:  # finalize() released it
             return
         try:
             await self.workloads.release(parsed, primary_replicas)
