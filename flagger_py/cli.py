@@ -8,15 +8,17 @@ flagger-py version                     print the version
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from dataclasses import replace
+from typing import Any, TextIO
 
 from flagger_py import __version__, plugins
-from flagger_py.errors import SpecError
+from flagger_py.errors import Problem, SpecError
 from flagger_py.loadtester.main import main as loadtester_main
 from flagger_py.manifest import loader
-from flagger_py.manifest.check import check_document
+from flagger_py.manifest.check import Verdict, check_document
 from flagger_py.operator import main as controller
 from flagger_py.operator import settings as controller_settings
 from flagger_py.simulator import load, render
@@ -108,6 +110,7 @@ def validate(paths: Sequence[str], *, out: TextIO, err: TextIO, quiet: bool = Fa
                 verdict = check_document(document.content)
                 if verdict is None:
                     continue
+                verdict = _with_router_problem(verdict, document.content)
                 checked += 1
                 if not verdict.valid:
                     invalid += 1
@@ -117,6 +120,20 @@ def validate(paths: Sequence[str], *, out: TextIO, err: TextIO, quiet: bool = Fa
     if not quiet:
         print(f"{checked} flagger.app object(s) checked, {invalid} invalid", file=err)
     return EXIT_INVALID if invalid else EXIT_OK
+
+
+def _with_router_problem(verdict: Verdict, content: Any) -> Verdict:
+    """A valid Canary naming a router no installed plugin registers gets that problem, like in a cluster."""
+    if verdict.kind != "Canary" or not verdict.valid:
+        return verdict
+    name = content.get("spec", {}).get("provider")
+    names = plugins.registry("router").names()
+    if not name or name in names:
+        return verdict
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    message = f"no router named {name!r} is installed; available: {', '.join(names)}{hint}"
+    return replace(verdict, problems=(Problem("spec.provider", message),))
 
 
 def run_controller(args: argparse.Namespace, *, err: TextIO) -> int:

@@ -13,6 +13,7 @@ into this tree and chained as ``__cause__``.
     │   ├── ProviderAuthError   401/403 or missing credentials
     │   ├── ProviderConfigError the template or provider settings are wrong
     │   └── NoDataError         the query ran and returned no value
+    ├── RouterError             the mesh or ingress has not taken the routes (yet): retried next tick
     └── KubeError               the Kubernetes API refused or failed a request
         ├── KubeNotFound        404: the object does not exist
         ├── KubeConflict        409: changed since read, or a field owned by another manager
@@ -89,6 +90,10 @@ class NoDataError(ProviderError):
     """The query ran but returned no value (empty result or NaN)."""
 
 
+class RouterError(FlaggerError):
+    """The mesh or ingress has not (yet) taken the routes, e.g. a Gateway has not accepted an HTTPRoute."""
+
+
 class KubeError(FlaggerError):
     """The Kubernetes API refused or failed a request; the message names the object and the reason."""
 
@@ -129,5 +134,6 @@ __all__ = [
     "ProviderConfigError",
     "ProviderError",
     "ProviderUnavailable",
+    "RouterError",
     "SpecError",
 ]

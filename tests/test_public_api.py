@@ -43,6 +43,7 @@ def test_error_tree() -> None:
         "ProviderConfigError",
         "ProviderError",
         "ProviderUnavailable",
+        "RouterError",
         "SpecError",
     ]
     assert issubclass(errors.PluginNotFound, errors.PluginError)

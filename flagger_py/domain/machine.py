@@ -8,7 +8,7 @@ the deliberate differences of DESIGN.md §6 are marked where they happen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from flagger_py.domain import actions as act
@@ -124,9 +124,13 @@ class _Tick:
         phase = self.status.phase
         if phase in ("", "Initializing"):
             return self.initialize()
-        if phase in ("Initialized", "Succeeded", "Failed", "Waiting"):
-            return self.between_runs()
-        return self.running()
+        between = phase in ("Initialized", "Succeeded", "Failed", "Waiting")
+        out = self.between_runs() if between else self.running()
+        if isinstance(out, Decision):
+            # The router's objects follow the spec every tick, weights kept (Flagger reconciles them too);
+            # routers write only when something changed, so a steady canary costs nothing.
+            return replace(out, actions=(act.ReconcileRoutes(), *out.actions))
+        return out
 
     def initialize(self) -> Decision | Observe:
         setup = (act.EnsureServices(), act.EnsurePrimary())

@@ -50,9 +50,12 @@ async def run_once(canary: Canary, deps: Deps) -> TickResult:
         obs = await _observe(canary, deps, out, obs, status.phase)
     else:  # pragma: no cover - decide() asks each question at most once
         raise FlaggerError(f"decide() did not converge for {subject}")
+    # Actions see the decided status: a router writing the cookies of a run that starts in this tick
+    # must see them now, not one interval later.
+    acting = canary.model_copy(update={"status": out.status})
     for action in out.actions:
         try:
-            await _execute(canary, deps, action)
+            await _execute(acting, deps, action)
         except FlaggerError as exc:
             message = f"{type(action).__name__} failed: {exc}"
             await deps.events.emit(canary, "Warning", message)

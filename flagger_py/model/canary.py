@@ -23,7 +23,7 @@ from flagger_py.model.istio import (
 )
 from flagger_py.model.objectmeta import ObjectMeta
 
-Provider = Literal[
+FLAGGER_PROVIDERS = (
     "apisix",
     "appmesh",
     "appmesh:v1beta2",
@@ -43,7 +43,10 @@ Provider = Literal[
     "smi:v1alpha2",
     "smi:v1alpha3",
     "traefik",
-]
+)
+"""The providers Flagger's CRD enumerates. flagger-py accepts any router name (plugins add more);
+an uninstalled one fails the Canary with the installed names."""
+PROVIDER_PATTERN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[-a-z0-9.]+)?$"
 Phase = Literal[
     "",
     "Initializing",
@@ -343,7 +346,7 @@ class Analysis(Spec):
 class CanarySpec(Spec):
     """What to release and how."""
 
-    provider: Provider | None = None
+    provider: str | None = Field(default=None, max_length=63, pattern=PROVIDER_PATTERN)
     metrics_server: str | None = None
     progress_deadline_seconds: int | None = Field(default=None, ge=0)
     target_ref: TargetRef

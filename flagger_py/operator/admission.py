@@ -15,6 +15,7 @@ from flagger_py.model.base import without_nulls
 from flagger_py.model.canary import Canary
 from flagger_py.model.problems import from_validation_error
 from flagger_py.plugins import Registry
+from flagger_py.ports import Router
 
 SHOWN_PROBLEMS = 3
 
@@ -51,6 +52,12 @@ def check_provider(canary: Canary, default: str, routers: Registry) -> Blocked |
     except PluginError as exc:
         return Blocked("ProviderUnavailable", f"{where}: {exc}")
     return None
+
+
+def check_router(canary: Canary, router: Router) -> Blocked | None:
+    """What the router says it cannot do for this canary: a missing field, an unsupported strategy."""
+    problem = router.check(canary)
+    return Blocked("InvalidRouting", problem) if problem else None
 
 
 def check_namespaces(canary: Canary) -> Blocked | None:

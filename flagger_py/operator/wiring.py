@@ -100,7 +100,7 @@ def build(
         clock=clock,
         routers=registry("router"),
         router_context=RouterContext(
-            KubeObjects(client),
+            KubeObjects(client, caches.namespace),
             {
                 "ingress-class": settings.ingress_class,
                 "ingress-annotations-prefix": settings.ingress_annotations_prefix,

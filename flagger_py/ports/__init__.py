@@ -1,6 +1,7 @@
 """The interfaces the engine talks through (typing.Protocols); adapters implement them.
 
-Promises: no implementation here; every method is async so that no adapter can block the loop.
+Promises: no implementation here; every method that may do I/O is async so that no adapter can
+block the loop (``Router.check`` is pure and synchronous).
 The Kubernetes adapter, the routers, metric providers and notifiers, and the in-memory adapters of
 ``flagger_py.testing.memory`` implement the same Protocols.
 """
@@ -21,9 +22,11 @@ from flagger_py.ports.protocols import (
     WebhookCaller,
     Workloads,
 )
+from flagger_py.workload.metadata import FLUX_OPT_OUT
 
 __all__ = [
     "ALL_PRIMARY",
+    "FLUX_OPT_OUT",
     "Analyzer",
     "Clock",
     "ClusterObjects",

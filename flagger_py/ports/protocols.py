@@ -37,8 +37,18 @@ class Workloads(Protocol):
 
 
 class Router(Protocol):
-    """A mesh or ingress that splits traffic between primary and canary."""
+    """A mesh or ingress that splits traffic between primary and canary.
 
+    ``check`` is pure (no I/O): why this router cannot route the canary (a missing field such as
+    ``spec.ingressRef``, a strategy it cannot do), naming the field and the fix; None when it can.
+    The controller calls it before every tick and moves no traffic while it returns a reason.
+    ``reconcile`` creates or corrects the router's objects without changing their weights;
+    ``set_routes`` / ``get_routes`` write and read the weights and the mirror flag (``get_routes``
+    raises ``RouterError`` while the mesh has not accepted them); ``finalize`` hands the traffic back:
+    objects the router took over get their original spec back, objects it created are deleted.
+    """
+
+    def check(self, canary: Canary) -> str | None: ...
     async def reconcile(self, canary: Canary) -> None: ...
     async def set_routes(self, canary: Canary, routes: Routes) -> None: ...
     async def get_routes(self, canary: Canary) -> Routes: ...

@@ -139,6 +139,9 @@ class MemoryRouter:
     routes: Routes = ALL_PRIMARY
     log: list[Record] = field(default_factory=list)
 
+    def check(self, canary: Canary) -> str | None:
+        return None
+
     async def reconcile(self, canary: Canary) -> None:
         return
 

@@ -9,14 +9,22 @@ to the primary (as Flagger's KubernetesNoopRouter).
 from __future__ import annotations
 
 from flagger_py.model.canary import Canary
+from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
 
 
 class KubernetesRouter:
     """Implements ``ports.Router`` for ``provider: kubernetes``."""
 
+    provider = "kubernetes"
+    strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
+    """A canary analysis runs as blue/green here: the canary gets no traffic share before promotion."""
+
     def __init__(self, context: RouterContext) -> None:
         self.context = context
+
+    def check(self, canary: Canary) -> str | None:
+        return unsupported(canary, self.provider, self.strategies)
 
     async def reconcile(self, canary: Canary) -> None:
         return

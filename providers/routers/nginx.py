@@ -1,0 +1,169 @@
+"""provider: nginx — a ``<ingress>-canary`` Ingress with NGINX canary annotations.
+
+Reads the user's Ingress ``spec.ingressRef`` (which must route to the apex Service) and writes
+``<ingress>-canary``: the same rules with the apex backends pointed at ``<apex>-canary``, the
+same labels and annotations (minus any canary ones), and ``<prefix>/canary: "true"`` with
+``<prefix>/canary-weight`` (prefix: ``-ingress-annotations-prefix``, default
+``nginx.ingress.kubernetes.io``). While an A/B run sends its audience to the canary, the weight
+gives way to ``canary-by-header`` (+ ``-value`` for exact, ``-pattern`` for regex/prefix/suffix)
+or ``canary-by-cookie`` (a match on the header ``cookie``); at weight 0 they are all removed. The
+user's Ingress is never modified.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flagger_py.errors import Problem, SpecError
+from flagger_py.model.canary import Canary
+from flagger_py.model.strategy import Strategy, unsupported
+from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+
+from . import objects
+from .objects import LAST_APPLIED, ORIGINAL, Names
+
+API = "networking.k8s.io/v1"
+DEFAULT_PREFIX = "nginx.ingress.kubernetes.io"
+
+
+class NginxRouter:
+    """Implements ``ports.Router`` for ``provider: nginx``."""
+
+    provider = "nginx"
+    strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
+
+    def __init__(self, context: RouterContext) -> None:
+        self.cluster = context.cluster
+        self.prefix = context.options.get("ingress-annotations-prefix") or DEFAULT_PREFIX
+
+    def check(self, canary: Canary) -> str | None:
+        if canary.spec.ingress_ref is None:
+            return (
+                "spec.ingressRef: provider nginx routes through your Ingress; set spec.ingressRef to "
+                "{apiVersion: networking.k8s.io/v1, kind: Ingress, name: <the Ingress of the apex Service>}"
+            )
+        headers = cookies = 0
+        for index, match in enumerate(canary.spec.analysis.match or ()):
+            if match.query_params or match.source_labels:
+                return (
+                    f"spec.analysis.match[{index}]: NGINX canaries match one header or one cookie only; "
+                    "remove queryParams and sourceLabels"
+                )
+            for name, value in (match.headers or {}).items():
+                is_cookie = name.lower() == "cookie"
+                cookies, headers = cookies + is_cookie, headers + (not is_cookie)
+                if is_cookie and value.exact is None:
+                    return (
+                        f"spec.analysis.match[{index}].headers.cookie: NGINX matches a cookie by exact name"
+                    )
+        if headers > 1 or cookies > 1:
+            return (
+                "spec.analysis.match: NGINX canaries match at most one header and one cookie "
+                f"(got {headers} headers and {cookies} cookies); keep one of each"
+            )
+        return unsupported(canary, self.provider, self.strategies)
+
+    def canary_name(self, canary: Canary) -> str:
+        ref = canary.spec.ingress_ref
+        return f"{ref.name if ref else Names.of(canary).apex}-canary"
+
+    async def reconcile(self, canary: Canary) -> None:
+        routes = await self._current(canary)
+        await objects.put(self.cluster, canary, await self.canary_ingress(canary, routes))
+
+    async def set_routes(self, canary: Canary, routes: Routes) -> None:
+        await objects.put(self.cluster, canary, await self.canary_ingress(canary, routes))
+
+    async def get_routes(self, canary: Canary) -> Routes:
+        names = Names.of(canary)
+        current = await self.cluster.get(API, "Ingress", names.namespace, self.canary_name(canary))
+        if current is None:  # deleted behind our back: recreate it, all traffic to the primary
+            await self.reconcile(canary)
+            return ALL_PRIMARY
+        return self.read_routes(current)
+
+    async def finalize(self, canary: Canary) -> None:
+        await objects.restore(self.cluster, canary, API, "Ingress", self.canary_name(canary))
+
+    async def _current(self, canary: Canary) -> Routes:
+        names = Names.of(canary)
+        current = await self.cluster.get(API, "Ingress", names.namespace, self.canary_name(canary))
+        return self.read_routes(current) if current is not None else ALL_PRIMARY
+
+    def read_routes(self, ingress: Mapping[str, Any]) -> Routes:
+        annotations = (ingress.get("metadata") or {}).get("annotations") or {}
+        if annotations.get(f"{self.prefix}/canary") != "true":
+            return ALL_PRIMARY
+        if any(f"{self.prefix}/canary-by-{kind}" in annotations for kind in ("header", "cookie")):
+            return Routes(0, 100)
+        return objects.weights(None, annotations.get(f"{self.prefix}/canary-weight"))
+
+    async def canary_ingress(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+        names = Names.of(canary)
+        ref = canary.spec.ingress_ref
+        assert ref is not None  # check() refuses the canary otherwise
+        ingress = await self.cluster.get(API, "Ingress", names.namespace, ref.name)
+        if ingress is None:
+            problem = Problem("spec.ingressRef.name", f"Ingress {names.namespace}/{ref.name} does not exist")
+            raise SpecError([problem])
+        spec = copy.deepcopy(dict(ingress.get("spec") or {}))
+        if not _retarget(spec, names.apex, names.canary):
+            message = f"Ingress {ref.name} has no backend Service {names.apex}; route it to the apex Service"
+            raise SpecError([Problem("spec.ingressRef.name", message)])
+        source = ingress.get("metadata") or {}
+        keep = {
+            k: v
+            for k, v in (source.get("annotations") or {}).items()
+            if not k.startswith(f"{self.prefix}/canary") and k not in (LAST_APPLIED, ORIGINAL)
+        }
+        meta = objects.metadata(canary, self.canary_name(canary), apex=False)
+        meta["annotations"] = {**keep, **meta["annotations"], **self.annotations(canary, routes)}
+        if source.get("labels"):
+            meta["labels"] = dict(source["labels"])
+        return {"apiVersion": API, "kind": "Ingress", "metadata": meta, "spec": spec}
+
+    def annotations(self, canary: Canary, routes: Routes) -> dict[str, str]:
+        p = self.prefix
+        out = {f"{p}/canary": "true"}
+        matches = canary.spec.analysis.match
+        if not matches or routes.canary == 0:
+            return out | {f"{p}/canary-weight": str(routes.canary if not matches else 0)}
+        for match in matches:
+            for name, value in (match.headers or {}).items():
+                if name.lower() == "cookie":
+                    out[f"{p}/canary-by-cookie"] = value.exact or ""
+                    continue
+                out[f"{p}/canary-by-header"] = name
+                if value.exact is not None:
+                    out[f"{p}/canary-by-header-value"] = value.exact
+                else:
+                    out[f"{p}/canary-by-header-pattern"] = _pattern(value.model_dump(exclude_none=True))
+        return out
+
+
+def _retarget(spec: dict[str, Any], apex: str, canary: str) -> bool:
+    """Point every backend on the apex Service at the canary Service; False if there is none."""
+    backends = [spec.get("defaultBackend") or {}]
+    backends += [
+        p.get("backend") or {}
+        for r in spec.get("rules") or ()
+        for p in (r.get("http") or {}).get("paths") or ()
+    ]
+    found = False
+    for backend in backends:
+        service = backend.get("service") or {}
+        if service.get("name") == apex:
+            service["name"] = canary
+            found = True
+    return found
+
+
+def _pattern(match: Mapping[str, str]) -> str:
+    if "regex" in match:
+        return match["regex"]
+    if "prefix" in match:
+        return "^" + re.escape(match["prefix"]) + ".*"
+    return ".*" + re.escape(match["suffix"]) + "$"

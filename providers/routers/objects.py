@@ -1,0 +1,185 @@
+"""What the routers' objects have in common: names, metadata, apply-if-changed, takeover and restore.
+
+Every router writes whole desired objects with server-side apply (``ClusterObjects.apply``) and
+only when the object in the cluster does not already contain them (``contains``), so a steady
+canary costs no writes and the API server's defaults never look like drift. An object that exists
+and is not ours (no owner reference to the Canary) is *taken over*: its original spec is kept in
+the annotation Flagger uses, ``flagger.kubernetes.io/original-configuration``, and ``restore``
+puts it back on finalize. Objects we create carry an owner reference to the Canary (they go with
+it) and the Flux opt-out annotations (Flux does not revert our changes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flagger_py.errors import RouterError
+from flagger_py.model.canary import Canary, SessionAffinity
+from flagger_py.ports import FLUX_OPT_OUT, ClusterObjects, Routes
+
+ORIGINAL = "flagger.kubernetes.io/original-configuration"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+APPLIED = "flagger-py.app/applied"
+"""Digest of the last object we applied: a field we stop setting is a change even if still there."""
+
+
+@dataclass(frozen=True)
+class Names:
+    """The Service names of a canary: apex (what clients call), -primary and -canary."""
+
+    namespace: str
+    apex: str
+    primary: str
+    canary: str
+    port: int
+
+    @classmethod
+    def of(cls, canary: Canary) -> Names:
+        service = canary.spec.service
+        apex = (service.name if service and service.name else None) or canary.spec.target_ref.name
+        port = service.port if service else 80
+        return cls(canary.metadata.namespace or "default", apex, f"{apex}-primary", f"{apex}-canary", port)
+
+
+def metadata(canary: Canary, name: str, *, flux: bool = True, apex: bool = True) -> dict[str, Any]:
+    """Metadata of an object we generate: the apex labels and annotations, and the Flux opt-out."""
+    service = canary.spec.service
+    custom = service.apex if service is not None and apex else None
+    annotations = dict(custom.annotations or {}) if custom else {}
+    if flux:
+        annotations |= FLUX_OPT_OUT
+    meta: dict[str, Any] = {"name": name, "namespace": Names.of(canary).namespace}
+    if custom and custom.labels:
+        meta["labels"] = dict(custom.labels)
+    if annotations:
+        meta["annotations"] = annotations
+    return meta
+
+
+def contains(actual: Any, desired: Any) -> bool:
+    """True when ``actual`` has every field of ``desired`` with the same value.
+
+    Maps may have more keys in ``actual`` (server defaults, other managers); lists must have the
+    same length and contain their counterpart element by element; numbers compare by value.
+    """
+    if isinstance(desired, Mapping):
+        return isinstance(actual, Mapping) and all(
+            key in actual and contains(actual[key], value) for key, value in desired.items()
+        )
+    if isinstance(desired, list | tuple):
+        return (
+            isinstance(actual, list | tuple)
+            and len(actual) == len(desired)
+            and all(contains(a, d) for a, d in zip(actual, desired, strict=True))
+        )
+    return bool(actual == desired)
+
+
+def owned_by(obj: Mapping[str, Any], canary: Canary) -> bool:
+    refs = obj.get("metadata", {}).get("ownerReferences") or ()
+    return any(ref.get("kind") == "Canary" and ref.get("name") == canary.metadata.name for ref in refs)
+
+
+async def put(cluster: ClusterObjects, canary: Canary, desired: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Make the object ``desired`` true in the cluster, writing only if it is not already.
+
+    Skipped when the object still carries the digest of exactly this desired object (so no field
+    we dropped since is left behind) and still contains it (so nobody changed our fields). A new
+    object is created owned by the canary; an existing foreign one is taken over (its spec kept for
+    ``restore``) and never gets an owner reference, so deleting the Canary cannot delete it.
+    """
+    meta = desired["metadata"]
+    current = await cluster.get(desired["apiVersion"], desired["kind"], meta["namespace"], meta["name"])
+    annotations = dict(meta.get("annotations") or {})
+    ours = current is None or owned_by(current, canary)
+    if not ours:
+        assert current is not None
+        found = current["metadata"].get("annotations") or {}
+        annotations[ORIGINAL] = found.get(ORIGINAL) or json.dumps(_original_spec(current), sort_keys=True)
+    body = {**desired, "metadata": {**meta, "annotations": annotations}}
+    annotations[APPLIED] = digest(body)
+    if current is not None and contains(current, body):
+        return current
+    return await cluster.apply(body, owner=canary if ours else None)
+
+
+def digest(obj: Mapping[str, Any]) -> str:
+    """A short fingerprint of a desired object."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _original_spec(current: Mapping[str, Any]) -> Any:
+    """The spec the user wrote: kubectl's last-applied configuration when there is one."""
+    last = (current["metadata"].get("annotations") or {}).get(LAST_APPLIED)
+    if last:
+        try:
+            return json.loads(last).get("spec", current.get("spec"))
+        except (ValueError, AttributeError):
+            pass
+    return current.get("spec")
+
+
+async def restore(cluster: ClusterObjects, canary: Canary, api_version: str, kind: str, name: str) -> None:
+    """Finalize one object: give a taken-over object its original spec, delete one we created."""
+    namespace = Names.of(canary).namespace
+    current = await cluster.get(api_version, kind, namespace, name)
+    if current is None:
+        return
+    original = (current["metadata"].get("annotations") or {}).get(ORIGINAL)
+    if original is not None:
+        body = {"apiVersion": api_version, "kind": kind, "metadata": {"name": name, "namespace": namespace}}
+        await cluster.apply({**body, "spec": json.loads(original)})
+    elif owned_by(current, canary):
+        await cluster.delete(api_version, kind, namespace, name)
+
+
+async def existing(cluster: ClusterObjects, api_version: str, kind: str, namespace: str, name: str) -> Any:
+    """The object, or RouterError naming it when it does not exist (yet)."""
+    found = await cluster.get(api_version, kind, namespace, name)
+    if found is None:
+        raise RouterError(f"{kind} {namespace}/{name} does not exist (yet); it is created on reconcile")
+    return found
+
+
+def weights(primary: Any, canary: Any, mirrored: bool = False) -> Routes:
+    """Routes from the weights found in an object, tolerant of strings, nulls and sums off 100."""
+    canary_weight = max(0, min(100, _number(canary)))
+    primary_weight = max(0, min(100, _number(primary)))
+    if primary_weight + canary_weight != 100:
+        total = primary_weight + canary_weight
+        canary_weight = round(100 * canary_weight / total) if total else 0
+    return Routes(100 - canary_weight, canary_weight, mirrored)
+
+
+def cookie_header(cookie: str, max_age: int, affinity: SessionAffinity) -> str:
+    """The Set-Cookie value pinning a client to one side for ``max_age`` seconds."""
+    parts = [cookie, f"Max-Age={max_age}"]
+    parts += [
+        f"{k}={v}"
+        for k, v in (("Domain", affinity.domain), ("Path", affinity.path), ("SameSite", affinity.same_site))
+        if v
+    ]
+    parts += [
+        flag
+        for flag, on in (
+            ("HttpOnly", affinity.http_only),
+            ("Secure", affinity.secure),
+            ("Partitioned", affinity.partitioned),
+        )
+        if on
+    ]
+    return "; ".join(parts)
+
+
+def _number(value: Any) -> int:
+    if value is None or value == "":
+        return 0
+    text = str(value)
+    if text.endswith("m"):  # a Kubernetes quantity in thousandths (SMI v1alpha1)
+        return round(float(text[:-1]) / 1000)
+    return round(float(text))
