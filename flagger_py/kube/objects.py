@@ -63,7 +63,9 @@ class KubeObjects:
         informer = self.informers.get(res)
         if informer is not None:
             meta = applied.get("metadata") or {}
-            informer.objects[(str(meta.get("namespace") or ""), str(meta.get("name")))] = slim(copy.deepcopy(applied))
+            informer.objects[(str(meta.get("namespace") or ""), str(meta.get("name")))] = slim(
+                copy.deepcopy(applied)
+            )
         return applied
 
     async def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:

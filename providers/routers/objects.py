@@ -147,9 +147,10 @@ async def existing(cluster: ClusterObjects, api_version: str, kind: str, namespa
 
 
 def weights(primary: Any, canary: Any, mirrored: bool = False) -> Routes:
-    """Routes from the weights found in an object, tolerant of strings, nulls and sums off 100."""
+    """Routes from the weights found in an object (primary None: the rest of 100), tolerant of strings
+    and sums off 100."""
     canary_weight = max(0, min(100, _number(canary)))
-    primary_weight = max(0, min(100, _number(primary)))
+    primary_weight = 100 - canary_weight if primary is None else max(0, min(100, _number(primary)))
     if primary_weight + canary_weight != 100:
         total = primary_weight + canary_weight
         canary_weight = round(100 * canary_weight / total) if total else 0
