@@ -54,6 +54,16 @@ class Informer:
     def get(self, namespace: str, name: str) -> dict[str, Any] | None:
         return self.objects.get((namespace, name))
 
+    def wrote(self, obj: dict[str, Any]) -> None:
+        """Store an object we just wrote (unless the watch already brought a newer version)."""
+        key = _key(obj)
+        if not _older(obj, self.objects.get(key)):
+            self.objects[key] = self.project(obj)
+
+    def forget(self, namespace: str, name: str) -> None:
+        """Drop an object we just deleted."""
+        self.objects.pop((namespace, name), None)
+
     def items(self, namespace: str | None = None) -> Iterator[dict[str, Any]]:
         for (ns, _), obj in list(self.objects.items()):
             if namespace is None or ns == namespace:
@@ -107,15 +117,31 @@ class Informer:
                 continue
             obj.setdefault("apiVersion", self.res.api_version)
             obj.setdefault("kind", self.res.kind)
+            key = _key(obj)
             if kind == "DELETED":
-                self.objects.pop(_key(obj), None)
-            else:
-                self.objects[_key(obj)] = self.project(obj)
+                self.objects.pop(key, None)
+            elif not _older(obj, self.objects.get(key)):  # we may have stored a newer write already
+                self.objects[key] = self.project(obj)
             self._tell(str(kind), obj)
 
     def _tell(self, kind: str, obj: dict[str, Any]) -> None:
         for listener in self.listeners:
             listener(kind, obj)
+
+
+def _older(obj: Mapping[str, Any], than: Mapping[str, Any] | None) -> bool:
+    """True when ``obj`` is an older version of the object ``than`` (same uid, smaller resourceVersion).
+
+    resourceVersions are opaque to clients in general, but etcd-backed servers issue increasing
+    integers; anything else is never considered older.
+    """
+    if than is None:
+        return False
+    mine, theirs = obj.get("metadata") or {}, than.get("metadata") or {}
+    if mine.get("uid") != theirs.get("uid"):
+        return False
+    a, b = str(mine.get("resourceVersion", "")), str(theirs.get("resourceVersion", ""))
+    return a.isdigit() and b.isdigit() and int(a) < int(b)
 
 
 def _key(obj: Mapping[str, Any]) -> Key:

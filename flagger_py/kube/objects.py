@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flagger_py.errors import KubeError, KubeNotFound
-from flagger_py.kube.cache import Informer, slim
+from flagger_py.kube.cache import Informer
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.owners import owned
 from flagger_py.kube.resources import Resource
@@ -62,10 +62,7 @@ class KubeObjects:
         applied: dict[str, Any] = await self.client.apply(res, body, force=True)
         informer = self.informers.get(res)
         if informer is not None:
-            meta = applied.get("metadata") or {}
-            informer.objects[(str(meta.get("namespace") or ""), str(meta.get("name")))] = slim(
-                copy.deepcopy(applied)
-            )
+            informer.wrote(copy.deepcopy(applied))
         return applied
 
     async def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:
@@ -73,7 +70,7 @@ class KubeObjects:
         await self.client.delete(res, namespace, name)
         informer = self.informers.get(res)
         if informer is not None:
-            informer.objects.pop((namespace, name), None)
+            informer.forget(namespace, name)
 
     async def stop(self) -> None:
         for task in self.tasks:

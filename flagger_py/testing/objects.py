@@ -51,7 +51,8 @@ class MemoryObjects:
         key = key_of(obj)
         body = copy.deepcopy(dict(obj))
         old = self.objects.get(key)
-        meta: dict[str, Any] = dict(old["metadata"]) if old else {"uid": f"uid-{next(_uids)}", "generation": 1}
+        fresh = {"uid": f"uid-{next(_uids)}", "generation": 1}
+        meta: dict[str, Any] = dict(old["metadata"]) if old else fresh
         mine = self._applied.get(key, {})
         for part in ("labels", "annotations"):
             kept = {k: v for k, v in (meta.get(part) or {}).items() if k not in mine.get(part, set())}

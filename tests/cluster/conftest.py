@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from flagger_py.crd import schema
 from flagger_py.testing.cluster import Cluster, LocalCluster, existing_cluster
 from tests.cluster.controller import Controllers
-from tests.paths import CONTROL_PLANE_STARTUP, REPO
+from tests.paths import CONTROL_PLANE_STARTUP, REPO, THIRDPARTY_CRDS
 
 BIN_DIR = Path(os.environ.get("FLAGGER_PY_TESTENV_BIN", REPO / ".cache" / "testenv" / "bin"))
 _cluster: Cluster | None = None
@@ -55,6 +56,30 @@ def flagger_crds(kube_cluster: Cluster) -> Cluster:
     """The cluster with flagger-py's CRDs installed."""
     kube_cluster.install_crds(schema.crd_documents())
     return kube_cluster
+
+
+ROUTER_CRDS = (
+    "istio/customresourcedefinitions.gen.yaml",
+    "gateway-api/standard/gateway.networking.k8s.io_gatewayclasses.yaml",
+    "gateway-api/standard/gateway.networking.k8s.io_gateways.yaml",
+    "gateway-api/standard/gateway.networking.k8s.io_httproutes.yaml",
+    "smi/linkerd-smi/trafficsplit-crd.yaml",
+    "contour/01-crds.yaml",
+    "traefik/kubernetes-crd-definition-v1.yml",
+)
+
+
+@pytest.fixture(scope="session")
+def router_crds(flagger_crds: Cluster) -> Cluster:
+    """The cluster with flagger-py's CRDs and the upstream CRDs of every built-in router's objects."""
+    documents = [
+        d
+        for path in ROUTER_CRDS
+        for d in yaml.safe_load_all((THIRDPARTY_CRDS / path).read_text())
+        if d and d.get("kind") == "CustomResourceDefinition"
+    ]
+    flagger_crds.install_crds(documents, timeout=60)
+    return flagger_crds
 
 
 @pytest.fixture
