@@ -24,21 +24,31 @@ def bad_canaries(ns: str) -> dict[str, tuple[dict[str, Any], str, str]]:
     second = workloads.bluegreen(ns, "second")
     second["spec"]["targetRef"]["name"] = "podinfo"
     istio = workloads.bluegreen(ns, "istio")
-    istio["spec"]["provider"] = "istio"
+    istio["spec"]["provider"] = "isito"
     istio["spec"]["targetRef"]["name"] = "other"
+    nginx = workloads.bluegreen(ns, "nginx")
+    nginx["spec"]["provider"] = "nginx"
+    gateway = workloads.bluegreen(ns, "gateway")
+    gateway["spec"]["provider"] = "gatewayapi:v1"
+    traefik = workloads.bluegreen(ns, "traefik")
+    traefik["spec"]["provider"] = "traefik"
+    traefik["spec"]["analysis"]["match"] = [{"headers": {"x-canary": {"exact": "insider"}}}]
     elsewhere = workloads.bluegreen(ns, "elsewhere")
     elsewhere["spec"]["targetRef"]["name"] = "third"
     elsewhere["spec"]["analysis"]["metrics"] = [
         {"name": "errors", "interval": "1m", "thresholdRange": {"max": 1},
          "templateRef": {"name": "errors", "namespace": "flagger-system"}}
     ]  # fmt: skip
-    unknown = "spec.provider: no router named 'istio' is installed; available: kubernetes"
+    unknown = "spec.provider: no router named 'isito' is installed; available: contour, gatewayapi:v1,"
     return {
         "invalid": (invalid, "InvalidSpec", "spec.analysis: stepWeights must increase (got 10 after 20)"),
         "missing": (missing, "TargetNotFound", "spec.targetRef.name: Deployment missing not found"),
         "unlabelled": (unlabelled, "InvalidTarget", "the target needs one of the selector labels app, name"),
         "second": (second, "DuplicateTarget", "Deployment podinfo is already the target of Canary podinfo"),
         "istio": (istio, "UnknownProvider", unknown),
+        "nginx": (nginx, "InvalidRouting", "spec.ingressRef: provider nginx routes through your Ingress"),
+        "gateway": (gateway, "InvalidRouting", "spec.service.gatewayRefs: provider gatewayapi:v1 attaches"),
+        "traefik": (traefik, "InvalidRouting", "spec.analysis.match: provider traefik cannot do a/b testing"),
         "elsewhere": (elsewhere, "CrossNamespaceRef", "metrics[0].templateRef.namespace: 'flagger-system'"),
     }
 
@@ -141,4 +151,6 @@ def test_an_unknown_global_provider_is_named(
     ready = eventually("Ready=False", lambda: kube.condition(cluster, ns, "Ready"), 30)
     assert ready["reason"] == "UnknownProvider"
     expected = "-mesh-provider (spec.provider is not set): no router named 'isito' is installed"
-    assert ready["message"].startswith(f"{expected}; available: kubernetes")
+    assert ready["message"].startswith(
+        f"{expected}; available: contour, gatewayapi:v1, gatewayapi:v1beta1, istio"
+    )

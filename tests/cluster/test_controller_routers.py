@@ -1,0 +1,142 @@
+"""Whole releases through a mesh router with the operator: Istio and Gateway API move the weights
+10/20/30 while the state machine advances, promote, and give all traffic back to the primary on
+rollback. A test thread plays the Gateway controller (it accepts every HTTPRoute generation)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from flagger_py.testing.cluster import Cluster
+from tests.cluster import kube, workloads
+from tests.cluster.controller import Controllers, eventually
+from tests.cluster.test_routers import GATEWAY, accept_http_routes
+from tests.webhooks.server import Server
+
+VS = "/apis/networking.istio.io/v1/namespaces/{ns}/virtualservices/podinfo"
+ROUTE = "/apis/gateway.networking.k8s.io/v1/namespaces/{ns}/httproutes/podinfo"
+
+
+def istio_weights(cluster: Cluster, ns: str) -> tuple[int, int] | None:
+    if not kube.exists(cluster, VS.format(ns=ns)):
+        return None
+    (rule,) = cluster.api.get(VS.format(ns=ns))["spec"]["http"]
+    found = {d["destination"]["host"]: d["weight"] for d in rule["route"]}
+    return found["podinfo-primary"], found["podinfo-canary"]
+
+
+def gateway_weights(cluster: Cluster, ns: str) -> tuple[int, int] | None:
+    if not kube.exists(cluster, ROUTE.format(ns=ns)):
+        return None
+    (rule,) = cluster.api.get(ROUTE.format(ns=ns))["spec"]["rules"]
+    found = {b["name"]: b["weight"] for b in rule["backendRefs"]}
+    return found["podinfo-primary"], found["podinfo-canary"]
+
+
+ROUTERS: dict[str, tuple[dict[str, Any], Callable[[Cluster, str], tuple[int, int] | None]]] = {
+    "istio": ({"port": 9898}, istio_weights),
+    "gatewayapi:v1": ({"port": 9898, "gatewayRefs": [GATEWAY]}, gateway_weights),
+}
+
+
+@pytest.fixture
+def gateway(router_crds: Cluster, namespace: str) -> Iterator[None]:
+    """A Gateway controller for the test's namespace: accepts every HTTPRoute, every 0.2 s."""
+    stop = threading.Event()
+
+    def play() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(Exception):  # the namespace may be going away
+                accept_http_routes(router_crds, namespace)
+            stop.wait(0.2)
+
+    thread = threading.Thread(target=play, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
+
+
+def release(cluster: Cluster, ns: str, provider: str, analysis: dict[str, Any]) -> None:
+    service, _ = ROUTERS[provider]
+    cluster.api.apply(workloads.deployment(ns, replicas=1, image="podinfo:6.0.0"))
+    canary = workloads.canary(ns, interval="1s", threshold=2, stepWeight=10, maxWeight=30, **analysis)
+    canary["spec"] |= {"provider": provider, "service": service}
+    cluster.api.apply(canary)
+
+
+def watch_weights(
+    cluster: Cluster, ns: str, read: Callable[[Cluster, str], tuple[int, int] | None]
+) -> Callable[[], set[int]]:
+    """Sample the canary weight in the background; call the result to stop and get what was seen."""
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            found = read(cluster, ns)
+            if found:
+                seen.add(found[1])
+            stop.wait(0.1)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+
+    def done() -> set[int]:
+        stop.set()
+        thread.join()
+        return seen
+
+    return done
+
+
+@pytest.mark.parametrize("provider", sorted(ROUTERS))
+def test_weights_step_up_then_promote(
+    router_crds: Cluster, namespace: str, controllers: Controllers, gateway: None, provider: str
+) -> None:
+    cluster, ns = router_crds, namespace
+    _, read = ROUTERS[provider]
+    release(cluster, ns, provider, {})
+    controllers()
+    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
+    assert read(cluster, ns) == (100, 0)
+    seen = watch_weights(cluster, ns, read)
+    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
+    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 120)
+    assert {10, 20, 30} <= seen(), "the canary weight did not step 10/20/30"
+    assert read(cluster, ns) == (100, 0)
+    assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.1"
+    messages = kube.messages(cluster, ns)
+    assert f"Advance podinfo.{ns} canary weight 30" in messages
+
+
+@pytest.mark.parametrize("provider", sorted(ROUTERS))
+def test_a_rollback_returns_all_traffic_to_the_primary(
+    router_crds: Cluster,
+    namespace: str,
+    controllers: Controllers,
+    gateway: None,
+    provider: str,
+    serve: object,
+) -> None:
+    cluster, ns = router_crds, namespace
+    _, read = ROUTERS[provider]
+    state = {"fail": False}
+    hooks: Server = serve(lambda _p, _n: (500, "errors") if state["fail"] else (200, "ok"))  # type: ignore[operator]
+    hook = {"name": "gate", "type": "rollout", "url": f"{hooks.url}/gate", "timeout": "2s"}
+    release(cluster, ns, provider, {"webhooks": [hook]})
+    controllers()
+    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
+    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
+    eventually("traffic on the canary", lambda: (read(cluster, ns) or (100, 0))[1] >= 10, 60)
+    state["fail"] = True
+    eventually("Failed", lambda: kube.phase(cluster, ns) == "Failed", 60)
+    assert read(cluster, ns) == (100, 0)
+    assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.0"
+    time.sleep(2)  # steady afterwards: the route stays all-primary
+    assert read(cluster, ns) == (100, 0)
