@@ -110,7 +110,7 @@ def validate(paths: Sequence[str], *, out: TextIO, err: TextIO, quiet: bool = Fa
                 verdict = check_document(document.content)
                 if verdict is None:
                     continue
-                verdict = _with_router_problem(verdict, document.content)
+                verdict = with_router_problem(verdict, document.content)
                 checked += 1
                 if not verdict.valid:
                     invalid += 1
@@ -122,7 +122,7 @@ def validate(paths: Sequence[str], *, out: TextIO, err: TextIO, quiet: bool = Fa
     return EXIT_INVALID if invalid else EXIT_OK
 
 
-def _with_router_problem(verdict: Verdict, content: Any) -> Verdict:
+def with_router_problem(verdict: Verdict, content: Any) -> Verdict:
     """A valid Canary naming a router no installed plugin registers gets that problem, like in a cluster."""
     if verdict.kind != "Canary" or not verdict.valid:
         return verdict
