@@ -16,7 +16,7 @@ from typing import Any
 
 from flagger_py.model.canary import ABMatch, Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.ports import ALL_PRIMARY, Routes
 
 from . import objects
 from .objects import Names
@@ -24,15 +24,13 @@ from .objects import Names
 API = "projectcontour.io/v1"
 
 
-class ContourRouter:
+class ContourRouter(objects.OneObjectRouter):
     """Implements ``ports.Router`` for ``provider: contour``."""
 
     provider = "contour"
+    api = API
+    kind = "HTTPProxy"
     strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
-
-    def __init__(self, context: RouterContext) -> None:
-        self.cluster = context.cluster
-        self.ingress_class = context.options.get("ingress-class") or ""
 
     def check(self, canary: Canary) -> str | None:
         for index, match in enumerate(canary.spec.analysis.match or ()):
@@ -43,27 +41,10 @@ class ContourRouter:
                 )
         return unsupported(canary, self.provider, self.strategies)
 
-    async def reconcile(self, canary: Canary) -> None:
-        names = Names.of(canary)
-        current = await self.cluster.get(API, "HTTPProxy", names.namespace, names.apex)
-        routes = read_routes(current, names) if current is not None else ALL_PRIMARY
-        await objects.put(self.cluster, canary, self.http_proxy(canary, routes))
+    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
+        return read_routes(obj, Names.of(canary))
 
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, self.http_proxy(canary, routes))
-
-    async def get_routes(self, canary: Canary) -> Routes:
-        names = Names.of(canary)
-        current = await self.cluster.get(API, "HTTPProxy", names.namespace, names.apex)
-        if current is None:  # deleted behind our back: recreate it, all traffic to the primary
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        return read_routes(current, names)
-
-    async def finalize(self, canary: Canary) -> None:
-        await objects.restore(self.cluster, canary, API, "HTTPProxy", Names.of(canary).apex)
-
-    def http_proxy(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+    def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         names = Names.of(canary)
         prefix = [{"prefix": _path_prefix(canary)}]
         out = [
@@ -72,8 +53,9 @@ class ContourRouter:
         ]
         out.append(_route(canary, names, prefix, routes if not out else Routes(100, 0)))
         spec: dict[str, Any] = {"routes": out}
-        if self.ingress_class:
-            spec["ingressClassName"] = self.ingress_class
+        ingress_class = self.options.get("ingress-class")
+        if ingress_class:
+            spec["ingressClassName"] = ingress_class
         meta = objects.metadata(canary, names.apex)
         return {"apiVersion": API, "kind": "HTTPProxy", "metadata": meta, "spec": spec}
 

@@ -19,12 +19,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flagger_py.errors import RouterError
 from flagger_py.model.canary import ABMatch, Canary, CanaryService
 from flagger_py.model.duration import Duration
 from flagger_py.model.istio import HeaderOperations, HTTPMatchRequest
 from flagger_py.model.strategy import ALL, Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.ports import ALL_PRIMARY, Routes
 
 from . import objects
 from .objects import Names
@@ -33,15 +32,13 @@ GROUP = "gateway.networking.k8s.io"
 DEFAULT_MATCH = {"path": {"type": "PathPrefix", "value": "/"}}
 
 
-class GatewayAPIRouter:
+class GatewayAPIRouter(objects.OneObjectRouter):
     """Implements ``ports.Router`` for ``provider: gatewayapi:v1``."""
 
     provider = "gatewayapi:v1"
     api = f"{GROUP}/v1"
+    kind = "HTTPRoute"
     strategies: frozenset[Strategy] = frozenset(ALL)
-
-    def __init__(self, context: RouterContext) -> None:
-        self.cluster = context.cluster
 
     def check(self, canary: Canary) -> str | None:
         service = canary.spec.service
@@ -64,30 +61,13 @@ class GatewayAPIRouter:
             )
         return unsupported(canary, self.provider, self.strategies)
 
-    async def reconcile(self, canary: Canary) -> None:
-        names = Names.of(canary)
-        current = await self.cluster.get(self.api, "HTTPRoute", names.namespace, names.apex)
-        routes = read_routes(current, names) if current is not None else ALL_PRIMARY
-        await objects.put(self.cluster, canary, self.http_route(canary, routes))
+    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
+        return read_routes(obj, Names.of(canary))
 
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, self.http_route(canary, routes))
+    def waiting(self, obj: Mapping[str, Any]) -> str | None:
+        return not_accepted(obj)
 
-    async def get_routes(self, canary: Canary) -> Routes:
-        names = Names.of(canary)
-        current = await self.cluster.get(self.api, "HTTPRoute", names.namespace, names.apex)
-        if current is None:  # deleted behind our back: recreate it, all traffic to the primary
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        waiting = not_accepted(current)
-        if waiting:
-            raise RouterError(f"HTTPRoute {names.namespace}/{names.apex}: {waiting}")
-        return read_routes(current, names)
-
-    async def finalize(self, canary: Canary) -> None:
-        await objects.restore(self.cluster, canary, self.api, "HTTPRoute", Names.of(canary).apex)
-
-    def http_route(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+    def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         names = Names.of(canary)
         service = canary.spec.service or CanaryService(port=names.port)
         spec: dict[str, Any] = {

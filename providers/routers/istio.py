@@ -20,7 +20,7 @@ from typing import Any
 
 from flagger_py.model.canary import ABMatch, Canary, CanaryService
 from flagger_py.model.strategy import ALL, Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.ports import ALL_PRIMARY, Routes
 
 from . import objects
 from .objects import Names
@@ -29,14 +29,13 @@ API = "networking.istio.io/v1"
 SIDE_RULES = ("sticky-canary", "sticky-primary", "expire-cookie")
 
 
-class IstioRouter:
+class IstioRouter(objects.OneObjectRouter):
     """Implements ``ports.Router`` for ``provider: istio``."""
 
     provider = "istio"
+    api = API
+    kind = "VirtualService"
     strategies: frozenset[Strategy] = frozenset(ALL)
-
-    def __init__(self, context: RouterContext) -> None:
-        self.cluster = context.cluster
 
     def check(self, canary: Canary) -> str | None:
         service = canary.spec.service
@@ -53,28 +52,21 @@ class IstioRouter:
             )
         return unsupported(canary, self.provider, self.strategies)
 
+    def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+        return virtual_service(canary, routes)
+
+    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
+        return read_routes(obj, Names.of(canary))
+
     async def reconcile(self, canary: Canary) -> None:
         names = Names.of(canary)
         for host in (names.primary, names.canary):
             await objects.put(self.cluster, canary, destination_rule(canary, host))
-        current = await self.cluster.get(API, "VirtualService", names.namespace, names.apex)
-        routes = read_routes(current, names) if current is not None else ALL_PRIMARY
-        await objects.put(self.cluster, canary, virtual_service(canary, routes))
-
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, virtual_service(canary, routes))
-
-    async def get_routes(self, canary: Canary) -> Routes:
-        names = Names.of(canary)
-        current = await self.cluster.get(API, "VirtualService", names.namespace, names.apex)
-        if current is None:  # deleted behind our back: recreate it, all traffic to the primary
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        return read_routes(current, names)
+        await super().reconcile(canary)
 
     async def finalize(self, canary: Canary) -> None:
+        await super().finalize(canary)
         names = Names.of(canary)
-        await objects.restore(self.cluster, canary, API, "VirtualService", names.apex)
         for host in (names.primary, names.canary):
             await objects.restore(self.cluster, canary, API, "DestinationRule", host)
 

@@ -29,14 +29,16 @@ API = "networking.k8s.io/v1"
 DEFAULT_PREFIX = "nginx.ingress.kubernetes.io"
 
 
-class NginxRouter:
+class NginxRouter(objects.OneObjectRouter):
     """Implements ``ports.Router`` for ``provider: nginx``."""
 
     provider = "nginx"
+    api = API
+    kind = "Ingress"
     strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
 
     def __init__(self, context: RouterContext) -> None:
-        self.cluster = context.cluster
+        super().__init__(context)
         self.prefix = context.options.get("ingress-annotations-prefix") or DEFAULT_PREFIX
 
     def check(self, canary: Canary) -> str | None:
@@ -66,34 +68,19 @@ class NginxRouter:
             )
         return unsupported(canary, self.provider, self.strategies)
 
-    def canary_name(self, canary: Canary) -> str:
+    def name(self, canary: Canary) -> str:
         ref = canary.spec.ingress_ref
         return f"{ref.name if ref else Names.of(canary).apex}-canary"
 
     async def reconcile(self, canary: Canary) -> None:
-        routes = await self._current(canary)
+        found = await self.current(canary)
+        routes = self.read(found, canary) if found is not None else ALL_PRIMARY
         await objects.put(self.cluster, canary, await self.canary_ingress(canary, routes))
 
     async def set_routes(self, canary: Canary, routes: Routes) -> None:
         await objects.put(self.cluster, canary, await self.canary_ingress(canary, routes))
 
-    async def get_routes(self, canary: Canary) -> Routes:
-        names = Names.of(canary)
-        current = await self.cluster.get(API, "Ingress", names.namespace, self.canary_name(canary))
-        if current is None:  # deleted behind our back: recreate it, all traffic to the primary
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        return self.read_routes(current)
-
-    async def finalize(self, canary: Canary) -> None:
-        await objects.restore(self.cluster, canary, API, "Ingress", self.canary_name(canary))
-
-    async def _current(self, canary: Canary) -> Routes:
-        names = Names.of(canary)
-        current = await self.cluster.get(API, "Ingress", names.namespace, self.canary_name(canary))
-        return self.read_routes(current) if current is not None else ALL_PRIMARY
-
-    def read_routes(self, ingress: Mapping[str, Any]) -> Routes:
+    def read(self, ingress: Mapping[str, Any], canary: Canary) -> Routes:  # noqa: ARG002 - same for all
         annotations = (ingress.get("metadata") or {}).get("annotations") or {}
         if annotations.get(f"{self.prefix}/canary") != "true":
             return ALL_PRIMARY
@@ -119,7 +106,7 @@ class NginxRouter:
             for k, v in (source.get("annotations") or {}).items()
             if not k.startswith(f"{self.prefix}/canary") and k not in (LAST_APPLIED, ORIGINAL)
         }
-        meta = objects.metadata(canary, self.canary_name(canary), apex=False)
+        meta = objects.metadata(canary, self.name(canary), apex=False)
         meta["annotations"] = {**keep, **meta["annotations"], **self.annotations(canary, routes)}
         if source.get("labels"):
             meta["labels"] = dict(source["labels"])

@@ -19,7 +19,7 @@ from typing import Any
 
 from flagger_py.errors import RouterError
 from flagger_py.model.canary import Canary, SessionAffinity
-from flagger_py.ports import FLUX_OPT_OUT, ClusterObjects, Routes
+from flagger_py.ports import ALL_PRIMARY, FLUX_OPT_OUT, ClusterObjects, RouterContext, Routes
 
 ORIGINAL = "flagger.kubernetes.io/original-configuration"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -184,3 +184,56 @@ def _number(value: Any) -> int:
     if text.endswith("m"):  # a Kubernetes quantity in thousandths (SMI v1alpha1)
         return round(float(text[:-1]) / 1000)
     return round(float(text))
+
+
+class OneObjectRouter:
+    """Base of routers whose weights live in one object (``api``/``kind``, named ``name(canary)``).
+
+    Subclasses say what the object should be (``desired``) and how to read its routes (``read``);
+    reconcile rewrites it from the spec with the weights it has, get_routes recreates it when it was
+    deleted behind our back (all traffic to the primary), and finalize restores or deletes it.
+    """
+
+    api: str
+    kind: str
+
+    def __init__(self, context: RouterContext) -> None:
+        self.cluster = context.cluster
+        self.options = context.options
+
+    def name(self, canary: Canary) -> str:
+        return Names.of(canary).apex
+
+    def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
+        raise NotImplementedError
+
+    def waiting(self, obj: Mapping[str, Any]) -> str | None:  # noqa: ARG002 - a hook
+        """Why the mesh has not taken the object's routes yet (get_routes raises RouterError), or None."""
+        return None
+
+    async def current(self, canary: Canary) -> Mapping[str, Any] | None:
+        return await self.cluster.get(self.api, self.kind, Names.of(canary).namespace, self.name(canary))
+
+    async def reconcile(self, canary: Canary) -> None:
+        found = await self.current(canary)
+        routes = self.read(found, canary) if found is not None else ALL_PRIMARY
+        await put(self.cluster, canary, self.desired(canary, routes))
+
+    async def set_routes(self, canary: Canary, routes: Routes) -> None:
+        await put(self.cluster, canary, self.desired(canary, routes))
+
+    async def get_routes(self, canary: Canary) -> Routes:
+        found = await self.current(canary)
+        if found is None:  # deleted behind our back: recreate it, all traffic to the primary
+            await self.reconcile(canary)
+            return ALL_PRIMARY
+        why = self.waiting(found)
+        if why:
+            raise RouterError(f"{self.kind} {Names.of(canary).namespace}/{self.name(canary)}: {why}")
+        return self.read(found, canary)
+
+    async def finalize(self, canary: Canary) -> None:
+        await restore(self.cluster, canary, self.api, self.kind, self.name(canary))

@@ -14,7 +14,7 @@ from typing import Any
 
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.ports import ALL_PRIMARY, Routes
 
 from . import objects
 from .objects import Names
@@ -22,43 +22,24 @@ from .objects import Names
 GROUP = "split.smi-spec.io"
 
 
-class SMIRouter:
+class SMIRouter(objects.OneObjectRouter):
     """Implements ``ports.Router`` for ``provider: smi:v1alpha2``."""
 
     provider = "smi:v1alpha2"
     api = f"{GROUP}/v1alpha2"
+    kind = "TrafficSplit"
     strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
-
-    def __init__(self, context: RouterContext) -> None:
-        self.cluster = context.cluster
 
     def check(self, canary: Canary) -> str | None:
         return unsupported(canary, self.provider, self.strategies)
 
-    async def reconcile(self, canary: Canary) -> None:
-        names = Names.of(canary)
-        current = await self.cluster.get(self.api, "TrafficSplit", names.namespace, names.apex)
-        routes = read_routes(current, names) if current is not None else ALL_PRIMARY
-        await objects.put(self.cluster, canary, self.traffic_split(canary, routes))
-
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, self.traffic_split(canary, routes))
-
-    async def get_routes(self, canary: Canary) -> Routes:
-        names = Names.of(canary)
-        current = await self.cluster.get(self.api, "TrafficSplit", names.namespace, names.apex)
-        if current is None:  # deleted behind our back: recreate it, all traffic to the primary
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        return read_routes(current, names)
-
-    async def finalize(self, canary: Canary) -> None:
-        await objects.restore(self.cluster, canary, self.api, "TrafficSplit", Names.of(canary).apex)
-
     def weight(self, value: int) -> int | str:
         return value
 
-    def traffic_split(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
+        return read_routes(obj, Names.of(canary))
+
+    def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         names = Names.of(canary)
         service = canary.spec.service
         root = service.hosts[0] if service is not None and service.hosts else names.apex

@@ -13,7 +13,7 @@ from typing import Any
 
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.ports import ALL_PRIMARY, Routes
 
 from . import objects
 from .objects import Names
@@ -21,37 +21,22 @@ from .objects import Names
 API = "traefik.io/v1alpha1"
 
 
-class TraefikRouter:
+class TraefikRouter(objects.OneObjectRouter):
     """Implements ``ports.Router`` for ``provider: traefik``."""
 
     provider = "traefik"
+    api = API
+    kind = "TraefikService"
     strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
-
-    def __init__(self, context: RouterContext) -> None:
-        self.cluster = context.cluster
 
     def check(self, canary: Canary) -> str | None:
         return unsupported(canary, self.provider, self.strategies)
 
-    async def reconcile(self, canary: Canary) -> None:
-        names = Names.of(canary)
-        current = await self.cluster.get(API, "TraefikService", names.namespace, names.apex)
-        routes = read_routes(current, names) if current is not None else ALL_PRIMARY
-        await objects.put(self.cluster, canary, traefik_service(canary, routes))
+    def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+        return traefik_service(canary, routes)
 
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, traefik_service(canary, routes))
-
-    async def get_routes(self, canary: Canary) -> Routes:
-        names = Names.of(canary)
-        current = await self.cluster.get(API, "TraefikService", names.namespace, names.apex)
-        if current is None:  # deleted behind our back: recreate it, all traffic to the primary
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        return read_routes(current, names)
-
-    async def finalize(self, canary: Canary) -> None:
-        await objects.restore(self.cluster, canary, API, "TraefikService", Names.of(canary).apex)
+    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
+        return read_routes(obj, Names.of(canary))
 
 
 def traefik_service(canary: Canary, routes: Routes) -> dict[str, Any]:

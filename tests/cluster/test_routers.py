@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
 
 from flagger_py.errors import RouterError
-from flagger_py.kube.client import KubeClient, connect
-from flagger_py.kube.connection import Connection
+from flagger_py.kube.client import KubeClient
 from flagger_py.kube.objects import KubeObjects
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy
@@ -24,6 +23,7 @@ from flagger_py.testing.cluster import Cluster, collection_path
 from flagger_py.testing.contract import STEP_KEYS, STRATEGY_ANALYSIS
 from providers.routers.objects import contains
 from tests.cluster import workloads
+from tests.cluster.test_kube_adapter import run
 
 GATEWAY = {"name": "public", "namespace": "gateways"}
 INGRESS_REF = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": "app"}
@@ -64,18 +64,6 @@ class Recording:
 
     async def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:
         await self.inner.delete(api_version, kind, namespace, name)
-
-
-def run(cluster: Cluster, test: Callable[[KubeClient], Awaitable[None]]) -> None:
-    async def main() -> None:
-        connection = Connection.load(str(cluster.kubeconfig))
-        client = connect(connection.server, connection.ssl_context(), connection.authorization)
-        try:
-            await test(client)
-        finally:
-            await client.http.aclose()
-
-    asyncio.run(main())
 
 
 def ingress(namespace: str, name: str, backend: str) -> dict[str, Any]:
