@@ -1,22 +1,26 @@
-"""MetricAnalyzer: built-in metrics and inline queries on the ``-metrics-server`` Prometheus,
-``templateRef`` metrics on their MetricTemplate's provider."""
+"""MetricAnalyzer: built-in metrics and inline queries on the ``-metrics-server`` Prometheus (or the
+canary's ``spec.metricsServer``), ``templateRef`` metrics on their MetricTemplate's provider."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
-
+from flagger_py.analysis.health import ProviderHealth
 from flagger_py.domain import verdicts
 from flagger_py.domain.verdicts import Check
-from flagger_py.errors import FlaggerError, NoDataError, PluginError
+from flagger_py.errors import FlaggerError, NoDataError, PluginError, ProviderUnavailable
 from flagger_py.metrics import builtin, template
 from flagger_py.model.canary import Canary, Metric
 from flagger_py.model.metric_template import MetricProviderSpec, MetricTemplate
 from flagger_py.plugins import Registry, registry
 from flagger_py.ports import MetricProvider
+from flagger_py.ports.metrics import MetricContext
+
+CACHED_PROVIDERS = 256
 
 
 class TemplateLookup(Protocol):
@@ -24,20 +28,47 @@ class TemplateLookup(Protocol):
     async def secret(self, namespace: str, name: str) -> Mapping[str, str] | None: ...
 
 
+Recorder = Callable[[Canary, Check], None]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one metric is measured: the provider, the query to render, and names for messages."""
+
+    provider: MetricProvider
+    query: str
+    kind: str
+    backend: str
+
+
 @dataclass
 class MetricAnalyzer:
-    """Implements ``ports.Analyzer``."""
+    """Implements ``ports.Analyzer``.
+
+    Order as Flagger: built-in and inline-query metrics in list order, then ``templateRef`` metrics in
+    list order; the first failing check ends the tick. ``record`` sees every check (the
+    ``flagger_canary_metric_analysis`` gauge). Providers are built once per template settings and
+    Secret content, so credentials and connection pools are reused between intervals.
+    """
 
     lookup: TemplateLookup
-    http: httpx.AsyncClient
+    context: MetricContext
     metrics_server: str
     mesh_provider: str = "istio"
+    no_cross_namespace_refs: bool = False
+    record: Recorder | None = None
     providers: Registry = field(default_factory=lambda: registry("metric provider"))
+    health: ProviderHealth = field(default_factory=ProviderHealth)
+    _built: OrderedDict[str, MetricProvider] = field(default_factory=OrderedDict)
 
     async def run(self, canary: Canary) -> tuple[Check, ...]:
+        metrics = canary.spec.analysis.metrics or ()
+        ordered = [m for m in metrics if m.template_ref is None] + [m for m in metrics if m.template_ref]
         checks = []
-        for metric in canary.spec.analysis.metrics or ():
+        for metric in ordered:
             check = verdicts.judge(metric, await self.measure(canary, metric), canary.spec.target_ref.name)
+            if self.record is not None:
+                self.record(canary, check)
             checks.append(check)
             if not check.passed:
                 break
@@ -47,43 +78,74 @@ class MetricAnalyzer:
         values = template.Variables.of(canary, metric)
         window = (metric.interval or template.DEFAULT_INTERVAL).seconds
         try:
-            provider, query, kind = await self._source(canary, metric)
-            rendered = template.render(query, values)
+            source = await self._source(canary, metric)
+            rendered = template.render(source.query, values)
         except FlaggerError as exc:
             return verdicts.Failure(str(exc))
         try:
-            return verdicts.Value(await provider.run_query(rendered, window))
+            value = await source.provider.run_query(rendered, window)
         except NoDataError:
-            return verdicts.NoData(kind)
-        except FlaggerError as exc:
+            self.health.answered(source.backend)
+            return verdicts.NoData(source.kind)
+        except ProviderUnavailable as exc:
+            self.health.failed(source.backend, str(exc))
             return verdicts.Failure(str(exc))
+        except FlaggerError as exc:
+            self.health.answered(source.backend)
+            return verdicts.Failure(str(exc))
+        self.health.answered(source.backend)
+        return verdicts.Value(value)
 
-    async def _source(self, canary: Canary, metric: Metric) -> tuple[MetricProvider, str, str]:
+    async def _source(self, canary: Canary, metric: Metric) -> Source:
         home = canary.metadata.namespace or "default"
         if metric.template_ref is None:
-            spec = MetricProviderSpec(type="prometheus", address=self.metrics_server)
+            address = canary.spec.metrics_server or self.metrics_server
+            spec = MetricProviderSpec(type="prometheus", address=address)
             query = metric.query or builtin.observer_for(canary.spec.provider, self.mesh_provider).query(
                 metric.name
             )
-            return self._provider(spec, {}), query, "prometheus"
+            return Source(self._provider(spec, {}), query, "prometheus", f"prometheus {address}")
         ref = metric.template_ref
         namespace = ref.namespace or home
+        where = f"spec.analysis.metrics[{metric.name}].templateRef"
+        if namespace != home and self.no_cross_namespace_refs:
+            raise FlaggerError(
+                f"{where} points to namespace {namespace}, and cross-namespace references are disabled "
+                "(-no-cross-namespace-refs): copy the MetricTemplate into this namespace"
+            )
         found = await self.lookup.metric_template(namespace, ref.name)
         if found is None:
-            raise FlaggerError(
-                f"MetricTemplate {namespace}/{ref.name} not found (spec.analysis.metrics {metric.name})"
-            )
+            raise FlaggerError(f"MetricTemplate {namespace}/{ref.name} not found ({where})")
+        provider = found.spec.provider
         secret: Mapping[str, str] = {}
-        if found.spec.provider.secret_ref is not None:
-            name = found.spec.provider.secret_ref.name
+        if provider.secret_ref is not None:
+            name = provider.secret_ref.name
+            # The template's own namespace, never the canary's: the template's author owns the credentials.
             secret = await self.lookup.secret(namespace, name) or {}
             if not secret:
-                raise FlaggerError(f"Secret {namespace}/{name} of MetricTemplate {ref.name} not found")
-        return self._provider(found.spec.provider, secret), found.spec.query, found.spec.provider.type
+                raise FlaggerError(
+                    f"Secret {namespace}/{name} of MetricTemplate {ref.name} not found or empty "
+                    f"(spec.provider.secretRef)"
+                )
+        backend = f"{provider.type} {provider.address or provider.region or ''}".strip()
+        return Source(self._provider(provider, secret), found.spec.query, provider.type, backend)
 
     def _provider(self, spec: MetricProviderSpec, secret: Mapping[str, str]) -> MetricProvider:
+        key = _key(spec, secret)
+        if key in self._built:
+            self._built.move_to_end(key)
+            return self._built[key]
         factory: Any = self.providers.get(spec.type)
         if not hasattr(factory, "configured"):
             raise PluginError(f"metric provider {spec.type!r} cannot be configured from a MetricTemplate")
-        provider: MetricProvider = factory.configured(self.http, spec, secret)
+        provider: MetricProvider = factory.configured(self.context, spec, secret)
+        self._built[key] = provider
+        if len(self._built) > CACHED_PROVIDERS:
+            self._built.popitem(last=False)
         return provider
+
+
+def _key(spec: MetricProviderSpec, secret: Mapping[str, str]) -> str:
+    """The provider settings and a digest of the Secret (the Secret's values never become a key)."""
+    digest = hashlib.sha256(repr(sorted(secret.items())).encode()).hexdigest()
+    return f"{spec.model_dump_json()}#{digest}"

@@ -6,6 +6,9 @@ from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
+from flagger_py.domain.verdicts import DURATION, Check
+from flagger_py.model.canary import Canary
+
 PHASE_VALUE = {"Succeeded": 1, "Failed": 2}
 
 
@@ -37,6 +40,12 @@ class Telemetry:
             ["name", "namespace", "deployment_strategy"],
             registry=self.registry,
         )
+        self.metric_analysis = Gauge(
+            "flagger_canary_metric_analysis",
+            "Last result of each metric check (request-duration in seconds)",
+            ["name", "namespace", "metric"],
+            registry=self.registry,
+        )
         self.api_requests = Gauge(
             "flagger_py_api_requests",
             "Kubernetes API requests made, by verb",
@@ -44,6 +53,15 @@ class Telemetry:
             registry=self.registry,
         )
         self._requests: Callable[[], Mapping[str, int]] | None = None
+
+    def record_check(self, canary: Canary, check: Check) -> None:
+        """Flagger's gauge: the measured value (request-duration exported in seconds); a check
+        without a value (no data, provider failure) leaves the last value in place."""
+        if check.value is None:
+            return
+        value = check.value / 1000 if check.metric == DURATION else check.value
+        namespace = canary.metadata.namespace or "default"
+        self.metric_analysis.labels(canary.metadata.name, namespace, check.metric).set(value)
 
     def count_requests(self, source: Callable[[], Mapping[str, int]]) -> None:
         self._requests = source

@@ -26,6 +26,7 @@ from flagger_py.operator.telemetry import PHASE_VALUE, Telemetry
 from flagger_py.plugins import registry
 from flagger_py.ports import RouterContext
 from flagger_py.ports.alerts import ChatProvider, ChatSettings
+from flagger_py.ports.metrics import ApiServer, MetricContext
 from flagger_py.webhooks.caller import HttpWebhookCaller
 from flagger_py.webhooks.events import EventWebhooks
 
@@ -43,6 +44,7 @@ def build(
             await event_hooks.send(canary, kind, message, ms)
 
     lookup = KubeLookup(client)
+    objects = KubeObjects(client, caches.namespace)
     proxies: dict[str | None, httpx.AsyncClient] = {None: http}
 
     def clients(proxy: str | None) -> httpx.AsyncClient:
@@ -94,13 +96,22 @@ def build(
         ),
         events=KubeEvents(client, clock, forward),
         status=KubeStatus(client, written),
-        analyzer=MetricAnalyzer(lookup, http, settings.metrics_server, settings.mesh_provider),
+        analyzer=MetricAnalyzer(
+            lookup,
+            MetricContext(
+                http, insecure, objects, ApiServer(client.http, client.authorization or _anonymous)
+            ),
+            settings.metrics_server,
+            settings.mesh_provider,
+            no_cross_namespace_refs=settings.no_cross_namespace_refs,
+            record=telemetry.record_check,
+        ),
         webhooks=caller,
         notifier=notifier,
         clock=clock,
         routers=registry("router"),
         router_context=RouterContext(
-            KubeObjects(client, caches.namespace),
+            objects,
             {
                 "ingress-class": settings.ingress_class,
                 "ingress-annotations-prefix": settings.ingress_annotations_prefix,
@@ -115,6 +126,10 @@ def build(
     scheduler = Scheduler(reconciler, caches)
     scheduler_ref.append(scheduler)
     return scheduler
+
+
+async def _anonymous() -> str | None:
+    return None
 
 
 def global_notifier(settings: Settings, clients: Any) -> ChatProvider | None:

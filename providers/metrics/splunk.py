@@ -1,0 +1,119 @@
+"""Splunk Observability (SignalFx): a SignalFlow program run over the HTTP streaming API
+(``POST https://stream.<realm>.signalfx.com/v2/signalflow/execute`` with ``X-SF-Token``,
+``start``/``stop`` = the last 10 metric intervals, ``immediate=true``), read as server-sent events.
+The value is the last non-null data point; more than one time series is an error (Flagger's rule).
+The address is the API address (``https://api.<realm>.signalfx.com``); ``api.`` becomes ``stream.``
+for the stream. Online check: ``GET /v2/metric?limit=1``. Secret key ``sf_token_key``.
+
+Implements ``ports.MetricProvider``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from flagger_py.errors import NoDataError, ProviderConfigError, ProviderError, ProviderUnavailable
+from flagger_py.model.metric_template import MetricProviderSpec
+from flagger_py.ports.metrics import MetricContext
+
+from .http import WINDOW_FACTOR, call, checked_address, secret_value
+
+TOKEN = "sf_token_key"
+
+
+class SplunkProvider:
+    kind = "splunk"
+
+    def __init__(
+        self, client: httpx.AsyncClient, address: str | None, token: str, now: Callable[[], float] = time.time
+    ) -> None:
+        self.client = client
+        self.api = checked_address("splunk", address)
+        parts = urlsplit(self.api)
+        host = parts.netloc.replace("api.", "stream.", 1) if parts.netloc.startswith("api.") else parts.netloc
+        self.stream = urlunsplit((parts.scheme, host, parts.path, "", ""))
+        self.token = token
+        self.now = now
+
+    @classmethod
+    def configured(
+        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
+    ) -> SplunkProvider:
+        return cls(
+            context.client(spec.insecure_skip_verify), spec.address, secret_value("splunk", secret, TOKEN)
+        )
+
+    async def run_query(self, query: str, window_seconds: float) -> float:
+        stop = int(self.now() * 1000)
+        params = {
+            "start": str(stop - int(WINDOW_FACTOR * window_seconds * 1000)),
+            "stop": str(stop),
+            "immediate": "true",
+        }
+        headers = {"X-SF-Token": self.token, "Content-Type": "text/plain", "Accept": "text/event-stream"}
+        response = await call(
+            self.client,
+            "splunk",
+            "POST",
+            f"{self.stream}/v2/signalflow/execute",
+            params=params,
+            headers=headers,
+            content=query.encode(),
+            parse_json=False,
+        )
+        return last_point(response.text)
+
+    async def is_online(self) -> bool:
+        try:
+            url = f"{self.api}/v2/metric"
+            await call(
+                self.client, "splunk", "GET", url, params={"limit": "1"}, headers={"X-SF-Token": self.token}
+            )
+        except ProviderError:
+            return False
+        return True
+
+
+def events(text: str) -> Iterator[tuple[str, Any]]:
+    """(event name, decoded data) of each server-sent event."""
+    name, lines = "message", list[str]()
+    for line in [*text.splitlines(), ""]:
+        if not line:
+            if lines:
+                try:
+                    yield name, json.loads("\n".join(lines))
+                except ValueError as exc:
+                    raise ProviderUnavailable(f"splunk sent a {name} event that is not JSON") from exc
+            name, lines = "message", list[str]()
+        elif line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            lines.append(line[5:].removeprefix(" "))
+
+
+def last_point(text: str) -> float:
+    points: list[tuple[str, Any]] = []
+    for name, data in events(text):
+        if name == "error":
+            message = data.get("message", data) if isinstance(data, dict) else data
+            raise ProviderConfigError(f"splunk rejected the SignalFlow program: {message}")
+        if name == "data" and isinstance(data, dict):
+            points += [
+                (p.get("tsId", ""), p.get("value")) for p in data.get("data") or () if isinstance(p, dict)
+            ]
+    points = [(ts, value) for ts, value in points if value is not None]
+    if not points:
+        raise NoDataError("splunk returned no data points for the SignalFlow program")
+    series = {ts for ts, _ in points}
+    if len(series) > 1:
+        raise ProviderConfigError(f"splunk returned {len(series)} time series: aggregate the program to one")
+    try:
+        return float(points[-1][1])
+    except (TypeError, ValueError) as exc:
+        raise ProviderUnavailable("splunk answered a value that is not a number") from exc
