@@ -54,7 +54,8 @@ class GraphiteProvider:
         )
 
     async def run_query(self, query: str, window_seconds: float = 0.0) -> float:
-        params = parse_qsl(" ".join(query.split()).strip().lstrip("?"), keep_blank_values=True)
+        pairs = parse_qsl("".join(query.split("\n")).strip().lstrip("?"), keep_blank_values=True)
+        params = [(key.strip(), " ".join(value.split())) for key, value in pairs]
         if not any(key == "target" for key, _ in params):
             raise ProviderConfigError(
                 f"graphite query must be a render query string with a target=...: {query!r}"

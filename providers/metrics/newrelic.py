@@ -68,12 +68,16 @@ class NewRelicProvider:
 
 
 def single_result(body: Any) -> float:
+    """``results[0].result`` (an NRQL expression), or the one value of ``results[0]`` (an aggregate such
+    as ``average``: Flagger reads only ``result``)."""
     results = body.get("results") if isinstance(body, dict) else None
     if not isinstance(results, list):
         raise ProviderUnavailable("newrelic answered without a results list")
-    if len(results) != 1 or not isinstance(results[0], dict) or results[0].get("result") is None:
-        raise NoDataError(f"newrelic returned {len(results)} results (one with a value was expected)")
+    first = results[0] if len(results) == 1 and isinstance(results[0], dict) else {}
+    value = first.get("result", next(iter(first.values())) if len(first) == 1 else None)
+    if value is None:
+        raise NoDataError(f"newrelic returned {len(results)} results (one with a single value was expected)")
     try:
-        return float(results[0]["result"])
+        return float(value)
     except (TypeError, ValueError) as exc:
-        raise ProviderUnavailable("newrelic answered a result that is not a number") from exc
+        raise ProviderUnavailable(f"newrelic answered a result that is not a number: {value!r}") from exc
