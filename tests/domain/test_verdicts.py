@@ -70,3 +70,25 @@ def test_range_is_inclusive_and_exact(low: float, high: float, value: float) -> 
     low, high = min(low, high), max(low, high)
     check = verdicts.judge(metric(thresholdRange={"min": low, "max": high}), Value(value), "podinfo")
     assert check.passed == (low <= value <= high)
+
+
+@given(low=st.none() | finite, high=st.none() | finite, value=finite)
+def test_open_bounds(low: float | None, high: float | None, value: float) -> None:
+    if low is not None and high is not None:
+        low, high = min(low, high), max(low, high)
+    bounds = {k: v for k, v in (("min", low), ("max", high)) if v is not None}
+    check = verdicts.judge(metric(thresholdRange=bounds), Value(value), "podinfo")
+    assert check.passed == ((low is None or value >= low) and (high is None or value <= high))
+
+
+@given(
+    threshold=finite,
+    value=finite,
+    name=st.sampled_from(["request-success-rate", "request-duration", "errors"]),
+)
+def test_deprecated_threshold_is_a_minimum_for_success_rate_only(
+    threshold: float, value: float, name: str
+) -> None:
+    custom = {"templateRef": {"name": "errors"}} if name == "errors" else {}
+    check = verdicts.judge(metric(name=name, threshold=threshold, **custom), Value(value), "podinfo")
+    assert check.passed == (value >= threshold if name == "request-success-rate" else value <= threshold)

@@ -15,11 +15,12 @@ import pytest
 from flagger_py.analysis.analyzer import MetricAnalyzer
 from flagger_py.domain.verdicts import Check
 from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
-from flagger_py.model.canary import Canary
+from flagger_py.metrics import builtin, template
+from flagger_py.model.canary import Canary, Metric
 from flagger_py.model.metric_template import MetricProviderSpec, MetricTemplate
-from flagger_py.plugins import Registry
+from flagger_py.operator.telemetry import Telemetry
+from flagger_py.plugins import Registry, registry
 from flagger_py.ports.metrics import MetricContext
-from flagger_py.providers.metrics.keptn import KeptnProvider
 from flagger_py.testing.objects import MemoryObjects
 
 
@@ -71,7 +72,9 @@ class Factory:
     fake: Fake
     built: list[tuple[MetricProviderSpec, Mapping[str, str]]] = field(default_factory=list)
 
-    def configured(self, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]) -> Fake:
+    def configured(
+        self, _context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
+    ) -> Fake:
         self.built.append((spec, dict(secret)))
         return self.fake
 
@@ -121,9 +124,6 @@ async def test_builtin_first_then_templates_and_first_failure_stops() -> None:
 
 
 def _builtin_query(run: MetricAnalyzer, metric: dict[str, Any]) -> str:
-    from flagger_py.metrics import builtin, template
-    from flagger_py.model.canary import Metric
-
     m = Metric.model_validate(metric)
     return template.render(builtin.OBSERVERS["istio"].success_rate, template.Variables.of(canary(), m))
 
@@ -159,7 +159,7 @@ async def test_cross_namespace_template_refused_when_disabled() -> None:
 @pytest.mark.parametrize(
     ("lookup_setup", "message"),
     [
-        (lambda lk: None, "MetricTemplate test/latency not found"),
+        (lambda _lookup: None, "MetricTemplate test/latency not found"),
         (
             lambda lk: lk.add("test", "latency", "datadog", "q", secret="dd"),
             "Secret test/dd of MetricTemplate latency",
@@ -227,8 +227,6 @@ async def test_every_check_is_recorded() -> None:
 
 
 async def test_gauge_exports_duration_in_seconds() -> None:
-    from flagger_py.operator.telemetry import Telemetry
-
     telemetry = Telemetry()
     telemetry.record_check(canary(), Check("request-duration", True, "", 250.0))
     telemetry.record_check(canary(), Check("request-success-rate", True, "", 99.5))
@@ -241,6 +239,9 @@ async def test_gauge_exports_duration_in_seconds() -> None:
         'flagger_canary_metric_analysis{metric="request-success-rate",name="podinfo",namespace="test"} 99.5'
         in text
     )
+
+
+KeptnProvider: Any = registry("metric provider").get("keptn")
 
 
 class Keptn:

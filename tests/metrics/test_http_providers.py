@@ -6,6 +6,8 @@ controller builds them: through the entry point, from a MetricTemplate provider 
 from __future__ import annotations
 
 import base64
+import builtins
+import importlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -18,13 +20,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from flagger_py.errors import NoDataError, ProviderAuthError, ProviderConfigError, ProviderUnavailable
+from flagger_py.metrics import template
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.plugins import registry
 from flagger_py.ports import MetricProvider
 from flagger_py.ports.metrics import MetricContext
-from flagger_py.providers.metrics.http import call
 from tests.metrics.backend import Answer, Backend, Request
 
+# Provider modules as the controller loads them (installed as flagger_py.providers.metrics.*).
+EXTERNAL: Any = importlib.import_module("flagger_py.providers.metrics.externalmetrics")
+call: Any = importlib.import_module("flagger_py.providers.metrics.http").call
 NOW = 1_700_000_000
 WINDOW = 60.0  # the metric's interval: 1m
 
@@ -148,7 +153,10 @@ data: }
 event: control-message
 data: {"event": "END_OF_CHANNEL", "timestampMs": 1700000000000}
 """
-SSE_EMPTY = 'event: control-message\ndata: {"event": "STREAM_START"}\n\nevent: control-message\ndata: {"event": "END_OF_CHANNEL"}\n'
+SSE_EMPTY = (
+    'event: control-message\ndata: {"event": "STREAM_START"}\n\n'
+    'event: control-message\ndata: {"event": "END_OF_CHANNEL"}\n'
+)
 CSV_OK = (
     "#datatype,string,long,dateTime:RFC3339,dateTime:RFC3339,dateTime:RFC3339,double,string,string\r\n"
     ",result,table,_start,_stop,_time,_value,_field,_measurement\r\n"
@@ -178,7 +186,7 @@ CASES = [
                     }
                 ],
             }
-        ),  # fmt: skip
+        ),
         2.0,  # the oldest point: the newest bucket is incomplete
         json.dumps({"status": "ok", "res_type": "time_series", "series": []}),
         _datadog,
@@ -205,7 +213,7 @@ CASES = [
                 {"target": "a", "datapoints": [[1.0, NOW - 120], [None, NOW - 60]]},
                 {"target": "b", "datapoints": [[3.5, NOW - 60], [None, NOW]]},
             ]
-        ),  # fmt: skip
+        ),
         3.5,  # the last non-null point of all series
         json.dumps([{"target": "a", "datapoints": [[None, NOW]]}]),
         _graphite,
@@ -241,7 +249,7 @@ CASES = [
                     }
                 ],
             }
-        ),  # fmt: skip
+        ),
         231.4,
         json.dumps({"totalCount": 0, "result": [{"metricId": "x", "data": []}]}),
         _dynatrace,
@@ -278,7 +286,7 @@ CASES = [
                     }
                 ],
             }
-        ),  # fmt: skip
+        ),
         2.5,
         json.dumps({"kind": "ExternalMetricValueList", "metadata": {}, "items": []}),
         _external,
@@ -304,7 +312,7 @@ CASES = [
                     }
                 ],
             }
-        ),  # fmt: skip
+        ),
         0.995,
         json.dumps({"timeSeriesDescriptor": {"pointDescriptors": []}}),
         _stackdriver,
@@ -330,7 +338,7 @@ CASES = [
                 ],
                 "Messages": [],
             }
-        ),  # fmt: skip
+        ),
         2.5,
         json.dumps(
             {"MetricDataResults": [{"Id": "e1", "Timestamps": [], "Values": [], "StatusCode": "Complete"}]}
@@ -391,10 +399,17 @@ def token_endpoint(answer: Callable[[Request, int], Answer]) -> Callable[[Reques
 def build(case: Case, url: str, key_pem: str) -> MetricProvider:
     secret = dict(case.secret)
     if case.type == "stackdriver":
-        secret["serviceAccountKey"] = json.dumps({
-            "type": "service_account", "project_id": "acme-prod", "private_key_id": "k1", "private_key": key_pem,
-            "client_email": "flagger@acme-prod.iam.gserviceaccount.com", "client_id": "1", "token_uri": f"{url}/token",
-        })  # fmt: skip
+        secret["serviceAccountKey"] = json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "acme-prod",
+                "private_key_id": "k1",
+                "private_key": key_pem,
+                "client_email": "flagger@acme-prod.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": f"{url}/token",
+            }
+        )
     spec = MetricProviderSpec.model_validate(
         {"type": case.type, "address": url, **({"secretRef": {"name": "s"}} if secret else {}), **case.spec}
     )
@@ -403,13 +418,12 @@ def build(case: Case, url: str, key_pem: str) -> MetricProvider:
     provider: Any = registry("metric provider").get(case.type).configured(context, spec, secret)
     if hasattr(provider, "now"):
         provider.now = lambda: float(NOW)
-    assert callable(provider.run_query) and callable(provider.is_online)
+    assert callable(provider.run_query)
+    assert callable(provider.is_online)
     return provider  # type: ignore[no-any-return]
 
 
 def rendered(case: Case) -> str:
-    from flagger_py.metrics import template
-
     values = template.Variables("podinfo", "test", "podinfo", "podinfo", "podinfo", "podinfo", "1m")
     return template.render(case.query, values)
 
@@ -516,9 +530,9 @@ def test_constructors_validate_and_name_the_fix(
 
 
 def test_splunk_streams_from_the_stream_host() -> None:
-    from flagger_py.providers.metrics.splunk import SplunkProvider
-
-    provider = SplunkProvider(httpx.AsyncClient(), "https://api.us1.signalfx.com", "t")
+    provider = registry("metric provider").get("splunk")(
+        httpx.AsyncClient(), "https://api.us1.signalfx.com", "t"
+    )
     assert provider.stream == "https://stream.us1.signalfx.com"
 
 
@@ -534,9 +548,7 @@ async def test_splunk_refuses_several_series(serve: Any) -> None:
     ("text", "value"), [("12", 12.0), ("250m", 0.25), ("1k", 1000.0), ("1Ki", 1024.0), ("1.5e3", 1500.0)]
 )
 def test_external_metric_quantities(text: str, value: float) -> None:
-    from flagger_py.providers.metrics.externalmetrics import quantity
-
-    assert quantity(text) == value
+    assert EXTERNAL.quantity(text) == value
 
 
 @pytest.mark.parametrize(
@@ -548,16 +560,12 @@ def test_external_metric_quantities(text: str, value: float) -> None:
     ],
 )
 def test_external_metric_queries(query: str, parsed: tuple[str, str, str]) -> None:
-    from flagger_py.providers.metrics.externalmetrics import parse
-
-    assert parse(query) == parsed
+    assert EXTERNAL.parse(query) == parsed
     with pytest.raises(ProviderConfigError, match="too many slashes"):
-        parse("a/b/c")
+        EXTERNAL.parse("a/b/c")
 
 
 def test_missing_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
     real = builtins.__import__
 
     def without_botocore(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -566,9 +574,7 @@ def test_missing_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", without_botocore)
-    import importlib
-
-    monkeypatch.setattr(importlib, "import_module", lambda name: without_botocore(name))
+    monkeypatch.setattr(importlib, "import_module", without_botocore)
     client = httpx.AsyncClient()
     spec = MetricProviderSpec(type="cloudwatch", region="eu-west-1")
     with pytest.raises(ProviderConfigError, match=r"pip install 'flagger-py\[cloudwatch\]'"):
