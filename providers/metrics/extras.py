@@ -15,5 +15,5 @@ def require(extra: str, module: str) -> ModuleType:
     except ImportError:
         raise ProviderConfigError(
             f"the {extra} metric provider needs the {extra!r} extra, which is not installed: "
-            f"pip install 'flagger-py[{extra}]' (the container image includes it)"
+            f"pip install 'flagger-py[{extra}]'"
         ) from None
