@@ -579,3 +579,16 @@ def test_missing_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = MetricProviderSpec(type="cloudwatch", region="eu-west-1")
     with pytest.raises(ProviderConfigError, match=r"pip install 'flagger-py\[cloudwatch\]'"):
         registry("metric provider").get("cloudwatch").configured(MetricContext(client, client), spec, {})
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_is_online(case: Case, serve: Any, service_account_key: str) -> None:
+    def answer(req: Request, _n: int) -> Answer:
+        if req.path == "/v2/metric":  # Splunk's online check lists metrics, in JSON
+            return 200, '{"count": 1, "results": [{"name": "requests.errors"}]}'
+        return 200, case.ok, case.content_type
+
+    up = serve(token_endpoint(answer))
+    assert await build(case, up.url, service_account_key).is_online()
+    refused = serve(token_endpoint(lambda _r, _n: (401, '{"errors": ["Unauthorized"]}')))
+    assert not await build(case, refused.url, service_account_key).is_online()
