@@ -104,6 +104,13 @@ async def _send(
         response = await client.request(method, url, timeout=timeout, **request)
     except httpx.TimeoutException as exc:
         raise ProviderUnavailable(f"{kind} at {where} did not answer within {timeout:g}s") from exc
+    except httpx.ConnectError as exc:
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            raise ProviderConfigError(
+                f"{kind} at {where}: TLS certificate not trusted (spec.provider.insecureSkipVerify: true "
+                "turns verification off)"
+            ) from exc
+        raise ProviderUnavailable(f"{kind} at {where} unreachable: ConnectError") from exc
     except httpx.TransportError as exc:
         raise ProviderUnavailable(f"{kind} at {where} unreachable: {type(exc).__name__}") from exc
     if response.is_success:

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from flagger_py.plugins import registry
 from flagger_py.ports import MetricProvider
 from flagger_py.ports.metrics import MetricContext
 from tests.metrics.backend import Answer, Backend, Request
+from tests.webhooks.server import Server
 
 # Provider modules as the controller loads them (installed as flagger_py.providers.metrics.*).
 EXTERNAL: Any = importlib.import_module("flagger_py.providers.metrics.externalmetrics")
@@ -592,3 +594,18 @@ async def test_is_online(case: Case, serve: Any, service_account_key: str) -> No
     assert await build(case, up.url, service_account_key).is_online()
     refused = serve(token_endpoint(lambda _r, _n: (401, '{"errors": ["Unauthorized"]}')))
     assert not await build(case, refused.url, service_account_key).is_online()
+
+
+async def test_tls_is_verified_unless_the_template_skips_it(certificate: tuple[Path, Path]) -> None:
+    answer = '{"status": "success", "data": {"resultType": "scalar", "result": [0, "1"]}}'
+    server = Server(lambda _p, _n: (200, answer), tls=certificate)
+    try:
+        context = MetricContext(httpx.AsyncClient(), httpx.AsyncClient(verify=False))
+        prometheus = registry("metric provider").get("prometheus")
+        strict = prometheus.configured(context, MetricProviderSpec(type="prometheus", address=server.url), {})
+        with pytest.raises(ProviderConfigError, match="TLS certificate not trusted"):
+            await strict.run_query("vector(1)", WINDOW)
+        skip = MetricProviderSpec(type="prometheus", address=server.url, insecure_skip_verify=True)
+        assert await prometheus.configured(context, skip, {}).run_query("vector(1)", WINDOW) == 1.0
+    finally:
+        server.stop()
