@@ -47,6 +47,10 @@ def release(
     kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
 
 
+def gauge_line(namespace: str, metric: str) -> str:
+    return f'flagger_canary_metric_analysis{{metric="{metric}",name="podinfo",namespace="{namespace}"}}'
+
+
 SUCCESS_RATE = {"name": "request-success-rate", "interval": "10s", "thresholdRange": {"min": 99}}
 
 
@@ -69,8 +73,7 @@ def test_a_canary_with_20_percent_errors_is_rolled_back(
     assert any("request-success-rate 80% < 99%" in m for m in warnings), warnings
     assert any("Canary failed!" in m for m in warnings)
     gauge = controllers.started[0].metrics()
-    series = f'flagger_canary_metric_analysis{{metric="{{}}",name="podinfo",namespace="{ns}"}}'.format
-    assert f"{series('request-success-rate')} 80.0" in gauge
+    assert f"{gauge_line(ns, 'request-success-rate')} 80.0" in gauge
 
 
 def test_a_healthy_canary_is_promoted_on_builtin_and_template_metrics(
@@ -107,6 +110,5 @@ def test_a_healthy_canary_is_promoted_on_builtin_and_template_metrics(
     assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.1"
     assert not [e for e in kube.events(cluster, ns) if e["type"] == "Warning"]
     gauge = controllers.started[0].metrics()
-    series = f'flagger_canary_metric_analysis{{metric="{{}}",name="podinfo",namespace="{ns}"}}'.format
-    assert f"{series('request-success-rate')} 100.0" in gauge
-    assert f"{series('error-rate')} 0.0" in gauge
+    assert f"{gauge_line(ns, 'request-success-rate')} 100.0" in gauge
+    assert f"{gauge_line(ns, 'error-rate')} 0.0" in gauge
