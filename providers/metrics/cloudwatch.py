@@ -23,14 +23,13 @@ from flagger_py.errors import (
     NoDataError,
     ProviderAuthError,
     ProviderConfigError,
-    ProviderError,
     ProviderUnavailable,
 )
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
 from .extras import require
-from .http import WINDOW_FACTOR, call, checked_address
+from .http import WINDOW_FACTOR, answers, call, checked_address
 
 TARGET = "GraniteServiceVersion20100801.GetMetricData"
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -83,13 +82,10 @@ class CloudWatchProvider:
         return first_value(await self._call(body))
 
     async def is_online(self) -> bool:
-        try:
-            await self._call({"MetricDataQueries": [], "StartTime": 0, "EndTime": 0})
-        except ProviderConfigError:
-            return True  # 400 for the empty request: reachable, and the signature was accepted
-        except ProviderError:
-            return False
-        return True
+        # A 400 for the empty request is an answer: reachable, and the signature was accepted.
+        return await answers(
+            self._call({"MetricDataQueries": [], "StartTime": 0, "EndTime": 0}), ProviderConfigError
+        )
 
     async def _call(self, body: Mapping[str, Any]) -> Any:
         data = json.dumps(body).encode()

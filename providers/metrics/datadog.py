@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderError, ProviderUnavailable
+from flagger_py.errors import NoDataError, ProviderUnavailable
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
-from .http import WINDOW_FACTOR, call, checked_address, secret_value
+from .http import WINDOW_FACTOR, answers, call, checked_address, secret_value
 
 DEFAULT_ADDRESS = "https://api.datadoghq.com"
 API_KEY = "datadog_api_key"
@@ -60,11 +60,9 @@ class DatadogProvider:
         return first_point(body)
 
     async def is_online(self) -> bool:
-        try:
-            await call(self.client, "datadog", "GET", f"{self.address}/api/v1/validate", headers=self.headers)
-        except ProviderError:
-            return False
-        return True
+        return await answers(
+            call(self.client, "datadog", "GET", f"{self.address}/api/v1/validate", headers=self.headers)
+        )
 
 
 def first_point(body: Any) -> float:

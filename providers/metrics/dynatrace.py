@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderError, ProviderUnavailable
+from flagger_py.errors import NoDataError, ProviderUnavailable
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
-from .http import WINDOW_FACTOR, call, checked_address, secret_value
+from .http import WINDOW_FACTOR, answers, call, checked_address, secret_value
 
 TOKEN = "dynatrace_token"
 
@@ -56,12 +56,10 @@ class DynatraceProvider:
         )
 
     async def is_online(self) -> bool:
-        try:
-            url = f"{self.address}/api/v2/metrics"
-            await call(self.client, "dynatrace", "GET", url, params={"pageSize": "1"}, headers=self.headers)
-        except ProviderError:
-            return False
-        return True
+        url = f"{self.address}/api/v2/metrics"
+        return await answers(
+            call(self.client, "dynatrace", "GET", url, params={"pageSize": "1"}, headers=self.headers)
+        )
 
 
 def last_entry(body: Any) -> float:

@@ -16,11 +16,11 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderError, ProviderUnavailable
+from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
-from .http import call, checked_address
+from .http import answers, call, checked_address
 
 API = "/apis/external.metrics.k8s.io/v1beta1"
 FORMAT = "<namespace>/<metric>?labelSelector=<url-encoded selector>"
@@ -71,13 +71,10 @@ class ExternalMetricsProvider:
         return first_item(await self._get(f"{API}/namespaces/{quote(namespace)}/{quote(metric)}", params))
 
     async def is_online(self) -> bool:
-        try:
-            await self._get(f"{API}/namespaces/kube-system/dummy-metric", {})
-        except (ProviderConfigError, NoDataError):
-            return True  # the API answered (404 for an unknown metric is an answer)
-        except ProviderError:
-            return False
-        return True
+        # A 404 for an unknown metric is an answer.
+        return await answers(
+            self._get(f"{API}/namespaces/kube-system/dummy-metric", {}), ProviderConfigError, NoDataError
+        )
 
     async def _get(self, path: str, params: Mapping[str, str]) -> Any:
         headers = {"Accept": "application/json"}

@@ -7,18 +7,17 @@ Implements ``ports.MetricProvider``.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderError, ProviderUnavailable
+from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
-from .http import call, checked_address, header_pairs, secret_value
+from .http import answers, basic_auth, call, checked_address, header_pairs, secret_value
 
 
 class GraphiteProvider:
@@ -37,8 +36,7 @@ class GraphiteProvider:
         self.url = checked_address("graphite", address) + "/render"
         self.headers = header_pairs(headers)
         if username is not None and password is not None:
-            pair = base64.b64encode(f"{username}:{password}".encode()).decode()
-            self.headers.append(("Authorization", f"Basic {pair}"))
+            self.headers.append(("Authorization", basic_auth(username, password)))
 
     @classmethod
     def configured(
@@ -65,13 +63,7 @@ class GraphiteProvider:
         return last_value(body)
 
     async def is_online(self) -> bool:
-        try:
-            await self.run_query("target=test")
-        except NoDataError:
-            return True
-        except ProviderError:
-            return False
-        return True
+        return await answers(self.run_query("target=test"), NoDataError)
 
 
 def last_value(body: Any) -> float:

@@ -11,15 +11,16 @@ response body is cut to 200 characters.
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from flagger_py.errors import ProviderAuthError, ProviderConfigError, ProviderUnavailable
+from flagger_py.errors import ProviderAuthError, ProviderConfigError, ProviderError, ProviderUnavailable
 
 TIMEOUT_SECONDS = 5.0
 ATTEMPTS = 3
@@ -49,6 +50,23 @@ def secret_value(kind: str, secret: Mapping[str, str], key: str) -> str:
             f"(it has: {', '.join(sorted(secret)) or 'no keys'})"
         )
     return value
+
+
+def basic_auth(username: str, password: str) -> str:
+    """The value of an ``Authorization`` header for HTTP basic auth."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+async def answers(probe: Awaitable[Any], *accepted: type[ProviderError]) -> bool:
+    """An online check: True when ``probe`` completes or fails with one of ``accepted`` (an answer
+    that proves the backend is there, such as a 400 for an empty query), False on any other failure."""
+    try:
+        await probe
+    except accepted:
+        return True
+    except ProviderError:
+        return False
+    return True
 
 
 def header_pairs(headers: Mapping[str, Sequence[str]] | None) -> list[tuple[str, str]]:

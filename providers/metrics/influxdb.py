@@ -14,11 +14,11 @@ from collections.abc import Mapping
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderError, ProviderUnavailable
+from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
-from .http import call, checked_address, secret_value
+from .http import answers, call, checked_address, secret_value
 
 TIMEOUT_SECONDS = 15.0
 NUMERIC = ("double", "long", "unsignedLong")
@@ -53,11 +53,7 @@ class InfluxDBProvider:
         return first_value(await self._query(query))
 
     async def is_online(self) -> bool:
-        try:
-            await self._query('from(bucket: "default") |> range(start: -2h)')
-        except ProviderError:
-            return False
-        return True
+        return await answers(self._query('from(bucket: "default") |> range(start: -2h)'))
 
     async def _query(self, flux: str) -> str:
         body = {

@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderError, ProviderUnavailable
+from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
-from .http import call, checked_address, secret_value
+from .http import answers, call, checked_address, secret_value
 
 DEFAULT_ADDRESS = "https://insights-api.newrelic.com"
 ACCOUNT_ID = "newrelic_account_id"
@@ -53,8 +53,8 @@ class NewRelicProvider:
         return single_result(body)
 
     async def is_online(self) -> bool:
-        try:
-            await call(
+        return await answers(
+            call(
                 self.client,
                 "newrelic",
                 "GET",
@@ -62,9 +62,7 @@ class NewRelicProvider:
                 params={"nrql": "SELECT * FROM Metric"},
                 headers=self.headers,
             )
-        except ProviderError:
-            return False
-        return True
+        )
 
 
 def single_result(body: Any) -> float:

@@ -3,7 +3,6 @@ or basic auth and extra headers. Implements ``ports.MetricProvider``."""
 
 from __future__ import annotations
 
-import base64
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -14,7 +13,7 @@ from flagger_py.errors import NoDataError, ProviderAuthError, ProviderConfigErro
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
-from .http import call, checked_address, header_pairs
+from .http import basic_auth, call, checked_address, header_pairs
 
 
 class PrometheusProvider:
@@ -40,8 +39,7 @@ class PrometheusProvider:
         if token:
             self.headers.append(("Authorization", f"Bearer {token}"))
         elif username is not None and password is not None:
-            pair = base64.b64encode(f"{username}:{password}".encode()).decode()
-            self.headers.append(("Authorization", f"Basic {pair}"))
+            self.headers.append(("Authorization", basic_auth(username, password)))
 
     @classmethod
     def configured(

@@ -18,11 +18,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderError, ProviderUnavailable
+from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
-from .http import WINDOW_FACTOR, call, checked_address, secret_value
+from .http import WINDOW_FACTOR, answers, call, checked_address, secret_value
 
 TOKEN = "sf_token_key"
 
@@ -70,14 +70,10 @@ class SplunkProvider:
         return last_point(response.text)
 
     async def is_online(self) -> bool:
-        try:
-            url = f"{self.api}/v2/metric"
-            await call(
-                self.client, "splunk", "GET", url, params={"limit": "1"}, headers={"X-SF-Token": self.token}
-            )
-        except ProviderError:
-            return False
-        return True
+        url = f"{self.api}/v2/metric"
+        return await answers(
+            call(self.client, "splunk", "GET", url, params={"limit": "1"}, headers={"X-SF-Token": self.token})
+        )
 
 
 def events(text: str) -> Iterator[tuple[str, Any]]:

@@ -21,14 +21,13 @@ from flagger_py.errors import (
     NoDataError,
     ProviderAuthError,
     ProviderConfigError,
-    ProviderError,
     ProviderUnavailable,
 )
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.ports.metrics import MetricContext
 
 from .extras import require
-from .http import call, checked_address, secret_value
+from .http import answers, call, checked_address, secret_value
 
 DEFAULT_ADDRESS = "https://monitoring.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/monitoring.read"
@@ -57,13 +56,8 @@ class StackdriverProvider:
         return first_value(await self._query(query))
 
     async def is_online(self) -> bool:
-        try:
-            await self._query("")
-        except ProviderConfigError:
-            return True  # INVALID_ARGUMENT for the empty query: reachable, and the credentials were taken
-        except ProviderError:
-            return False
-        return True
+        # INVALID_ARGUMENT for the empty query is an answer: reachable, and the credentials were taken.
+        return await answers(self._query(""), ProviderConfigError)
 
     async def _query(self, mql: str) -> Any:
         headers = {"Authorization": f"Bearer {await self._token()}"}
