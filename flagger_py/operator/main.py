@@ -114,13 +114,13 @@ class Process:
                 return EXIT_OK
         self.caches = Caches(self.client, settings.namespace or None)
         await self.caches.start()
-        scheduler = build(settings, self.client, self.caches, self.http, self.telemetry)
+        wired = build(settings, self.client, self.caches, self.http, self.telemetry)
         self.ready = True
         log.info("flagger-py %s started (namespace: %s)", __version__, settings.namespace or "all")
         try:
-            return await self._until_done(scheduler)
+            return await self._until_done(wired.scheduler)
         finally:
-            await scheduler.stop()
+            await wired.stop()
 
     async def _until_done(self, scheduler: Scheduler) -> int:
         kopf_stop = asyncio.Event()

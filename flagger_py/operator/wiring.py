@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from flagger_py.kube.status import KubeStatus
 from flagger_py.kube.workloads import KubeWorkloads, WorkloadSettings
 from flagger_py.model.canary import Canary
 from flagger_py.operator.clock import WallClock
+from flagger_py.operator.outbox import Outbox, QueuedNotifier, stream
 from flagger_py.operator.reconciler import Reconciler
 from flagger_py.operator.scheduler import Scheduler
 from flagger_py.operator.settings import Settings
@@ -31,17 +33,36 @@ from flagger_py.webhooks.caller import HttpWebhookCaller
 from flagger_py.webhooks.events import EventWebhooks
 
 
+@dataclass(frozen=True)
+class Wired:
+    """The running controller's parts that need stopping: the per-canary tasks, then the deliveries
+    still pending in the outbox (alerts and event webhooks)."""
+
+    scheduler: Scheduler
+    outbox: Outbox
+
+    async def stop(self, grace: float = 5.0) -> None:
+        await self.scheduler.stop()
+        await self.outbox.close(grace)
+
+
 def build(
     settings: Settings, client: KubeClient, caches: Caches, http: httpx.AsyncClient, telemetry: Telemetry
-) -> Scheduler:
+) -> Wired:
     clock = WallClock()
+    outbox = Outbox()
     insecure = httpx.AsyncClient(timeout=http.timeout, verify=False)
     caller = HttpWebhookCaller(http, insecure)
     event_hooks = EventWebhooks(caller, settings.event_webhook or None)
 
     async def forward(canary: Canary, kind: EventType, message: str, ms: int) -> None:
-        if canary.spec is not None:  # a Canary with an invalid spec has no webhooks to read
+        if canary.spec is None:  # a Canary with an invalid spec has no webhooks to read
+            return
+
+        async def deliver() -> None:
             await event_hooks.send(canary, kind, message, ms)
+
+        outbox.put(f"events of {stream(canary)}", deliver)
 
     lookup = KubeLookup(client)
     objects = KubeObjects(client, caches.namespace)
@@ -107,7 +128,7 @@ def build(
             record=telemetry.record_check,
         ),
         webhooks=caller,
-        notifier=notifier,
+        notifier=QueuedNotifier(notifier, outbox),
         clock=clock,
         routers=registry("router"),
         router_context=RouterContext(
@@ -125,7 +146,7 @@ def build(
     )
     scheduler = Scheduler(reconciler, caches)
     scheduler_ref.append(scheduler)
-    return scheduler
+    return Wired(scheduler, outbox)
 
 
 async def _anonymous() -> str | None:
