@@ -192,3 +192,26 @@ async def test_unknown_provider_type_names_the_installed_ones(caplog: pytest.Log
     with caplog.at_level(logging.WARNING, logger="flagger_py.alerting.router"):
         await route(router, canary([{"name": "a", "providerRef": {"name": "x"}}]))
     assert "unknown notifier 'slack'; available: none installed" in caplog.text
+
+
+@pytest.mark.parametrize("status", [401, 404, 503])
+async def test_secrets_never_reach_the_logs(
+    serve: Callable[..., Server], caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    server = serve(lambda _p, _n: (status, "no"))
+    secret_path, token = "/services/T000/B000/s3cr3tPath", "xoxb-s3cr3t-token"
+    lookup = Lookup(
+        {"test/bot": provider("slack", secretRef={"name": "bot"})},
+        {"test/bot": {"address": f"{server.url}{secret_path}", "token": token}},
+    )
+    caplog.set_level(logging.DEBUG, logger="flagger_py")
+    async with httpx.AsyncClient() as client:
+        await route(
+            AlertRouter(lookup, lambda _p: client), canary([{"name": "a", "providerRef": {"name": "bot"}}])
+        )
+    assert server.requests[0][0] == secret_path
+    assert (
+        f"alert a of podinfo.test failed: Slack http://127.0.0.1:{server.url.rsplit(':', 1)[1]}/..."
+        in caplog.text
+    )
+    assert "s3cr3t" not in caplog.text
