@@ -81,13 +81,14 @@ class Process:
         self.client = connect(connection.server, connection.ssl_context(), connection.authorization)
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0))
         self.telemetry = Telemetry()
-        self.telemetry.info.labels(__version__).set(1)
+        self.telemetry.info.labels(__version__, settings.mesh_provider).set(1)
         self.telemetry.count_requests(lambda: dict(self.client.requests))
         self.stop = asyncio.Event()
         self.ready = False
         self.lease: LeaderLease | None = None
         self.caches: Caches | None = None
         self.runner: web.AppRunner | None = None
+        self.lag: asyncio.Task[None] | None = None
 
     async def run(self) -> int:
         settings = self.settings
@@ -100,6 +101,7 @@ class Process:
             raise Fatal(
                 f"cannot serve /healthz and /metrics on port {settings.port}: {exc.strerror} (set -port)"
             ) from None
+        self.lag = asyncio.create_task(self.telemetry.measure_loop_lag(), name="event loop lag")
         await check_crds(self.client, settings.namespace or None)
         if settings.enable_leader_election:
             self.lease = LeaderLease(
@@ -144,6 +146,9 @@ class Process:
 
     async def close(self) -> None:
         self.ready = False
+        if self.lag is not None:
+            self.lag.cancel()
+            await asyncio.gather(self.lag, return_exceptions=True)
         if self.caches is not None:
             await self.caches.stop()
         if self.lease is not None:

@@ -8,9 +8,10 @@ the reason, and one Warning Event per generation and reason (not one per tick).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from flagger_py.domain import conditions
 from flagger_py.domain import settings as analysis_settings
@@ -30,9 +31,17 @@ from flagger_py.plugins import Registry
 from flagger_py.ports import Analyzer, Clock, Deps, Notifier, Router, RouterContext, WebhookCaller
 
 log = logging.getLogger("flagger_py.controller")
+decisions = logging.getLogger("flagger_py.decisions")
 FINALIZER = "finalizer.flagger.app"
 FINALIZE_RETRY = 2.0
 INITIALIZING_RECHECK = 10.0
+
+
+class Observer(Protocol):
+    """Told about every tick and every Canary that is gone (the controller's telemetry)."""
+
+    def ticked(self, canary: Canary, result: TickResult, seconds: float) -> None: ...
+    def forget(self, namespace: str, name: str) -> None: ...
 
 
 @dataclass
@@ -52,7 +61,7 @@ class Reconciler:
     mesh_provider: str = "istio"
     no_cross_namespace_refs: bool = False
     min_interval: float = analysis_settings.MIN_INTERVAL_SECONDS
-    released: Callable[[Canary, TickResult], None] | None = None
+    observer: Observer | None = None
     reported: dict[str, tuple[int | None, str, str]] = field(default_factory=dict)
     _routers: dict[str, Router] = field(default_factory=dict)
 
@@ -84,6 +93,7 @@ class Reconciler:
             await self.block(canary, blocked)
             return wait
         await self.keep_finalizer(canary)
+        started = time.perf_counter()
         try:
             result = await run_once(canary, self.deps(canary))
         except (TargetNotFound, TargetInvalid, SpecError) as exc:
@@ -99,8 +109,10 @@ class Reconciler:
             await self.events.emit(canary, "Warning", f"Reconciliation failed: {exc}")
             return wait
         self.reported.pop(_key(canary), None)
-        if result.released and self.released is not None:
-            self.released(canary, result)
+        seconds = time.perf_counter() - started
+        _log_decision(canary, result, seconds)
+        if self.observer is not None:
+            self.observer.ticked(canary, result, seconds)
         if result.decision.status.phase == "Initializing":
             # Waiting for a new primary to become ready: look again soon, not a whole interval later.
             return min(wait, max(self.min_interval, INITIALIZING_RECHECK))
@@ -199,6 +211,45 @@ class Reconciler:
         except FlaggerError as exc:
             log.warning("canary %s deleted; could not scale its target back up: %s", _key(parsed), exc)
         self.reported.pop(_key(parsed), None)
+
+    def forget(self, body: Mapping[str, Any]) -> None:
+        """The Canary is gone from the API: drop what is kept about it."""
+        meta = body.get("metadata") or {}
+        name, namespace = str(meta.get("name")), str(meta.get("namespace") or "default")
+        self.reported.pop(f"{name}.{namespace}", None)
+        if self.observer is not None:
+            self.observer.forget(namespace, name)
+
+
+def _log_decision(canary: Canary, result: TickResult, seconds: float) -> None:
+    """One line per decision: INFO when it changed something, DEBUG when the canary only waited."""
+    before = canary.status or CanaryStatus()
+    after = result.decision.status
+    actions = [type(a).__name__ for a in result.decision.actions]
+    changed = (before.phase, before.canary_weight, before.iterations, before.failed_checks) != (
+        after.phase,
+        after.canary_weight,
+        after.iterations,
+        after.failed_checks,
+    )
+    decisions.log(
+        logging.INFO if changed or result.error else logging.DEBUG,
+        "decided %s: %s",
+        _key(canary),
+        after.phase,
+        extra={
+            "canary": _key(canary),
+            "phase": after.phase,
+            "previous_phase": before.phase,
+            "weight": after.canary_weight,
+            "iterations": after.iterations,
+            "failed_checks": after.failed_checks,
+            "actions": ",".join(actions),
+            "released": result.released or "",
+            "error": result.error or "",
+            "tick_ms": round(seconds * 1000, 1),
+        },
+    )
 
 
 def _key(canary: Canary) -> str:

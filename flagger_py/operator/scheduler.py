@@ -55,6 +55,7 @@ class Scheduler:
         wake = self.wake.get(key)
         if wake is not None:
             wake.set()
+        self.reconciler.forget(body)
         replicas = self._primary_replicas(body)
         job = asyncio.create_task(self.reconciler.deleted(body, replicas))
         self.background.add(job)

@@ -10,7 +10,6 @@ import httpx
 from flagger_py.alerting.router import AlertRouter
 from flagger_py.analysis.analyzer import MetricAnalyzer
 from flagger_py.domain.actions import EventType
-from flagger_py.engine.tick import TickResult
 from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.events import KubeEvents
@@ -24,7 +23,7 @@ from flagger_py.operator.outbox import Outbox, QueuedNotifier, stream
 from flagger_py.operator.reconciler import Reconciler
 from flagger_py.operator.scheduler import Scheduler
 from flagger_py.operator.settings import Settings
-from flagger_py.operator.telemetry import PHASE_VALUE, Telemetry
+from flagger_py.operator.telemetry import Telemetry
 from flagger_py.plugins import registry
 from flagger_py.ports import RouterContext
 from flagger_py.ports.alerts import ChatProvider, ChatSettings
@@ -84,24 +83,7 @@ def build(
 
     def written(body: dict[str, Any]) -> None:
         scheduler_ref[0].written(body)
-        status = body.get("status") or {}
-        meta = body.get("metadata") or {}
-        telemetry.status.labels(meta.get("name"), meta.get("namespace")).set(
-            PHASE_VALUE.get(status.get("phase", ""), 0)
-        )
-        target = ((body.get("spec") or {}).get("targetRef") or {}).get("name", "")
-        weight = int(status.get("canaryWeight") or 0)
-        telemetry.weight.labels(target, meta.get("namespace")).set(weight)
-        telemetry.weight.labels(f"{target}-primary", meta.get("namespace")).set(100 - weight)
-
-    def released(canary: Canary, result: TickResult) -> None:
-        ns = canary.metadata.namespace or "default"
-        strategy = "canary" if not canary.spec.analysis.iterations else "blue-green"
-        if result.released == "rolled back":
-            telemetry.failures.labels(canary.metadata.name, ns, strategy).inc()
-        else:
-            status = "skipped" if result.released == "skipped" else "completed"
-            telemetry.successes.labels(canary.metadata.name, ns, strategy, status).inc()
+        telemetry.status_written(body)
 
     reconciler = Reconciler(
         client=client,
@@ -142,10 +124,12 @@ def build(
         mesh_provider=settings.mesh_provider,
         no_cross_namespace_refs=settings.no_cross_namespace_refs,
         min_interval=settings.min_interval,
-        released=released,
+        observer=telemetry,
     )
     scheduler = Scheduler(reconciler, caches)
     scheduler_ref.append(scheduler)
+    telemetry.count_canaries(lambda: list(scheduler.bodies))
+    telemetry.count_dropped(lambda: outbox.dropped)
     return Wired(scheduler, outbox)
 
 
