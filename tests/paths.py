@@ -14,6 +14,9 @@ REFERENCE = SHARED / "flagger-reference"
 THIRDPARTY_CRDS = SHARED / "thirdparty-crds"
 BROKEN = REPO / "tests" / "validate" / "broken"
 CRDS = REPO / "crds"
+CHARTS = REPO / "charts"
+# The test binaries testenv/build.sh builds (kube-apiserver, kwok, helm...).
+TESTENV_BIN = Path(os.environ.get("FLAGGER_PY_TESTENV_BIN", REPO / ".cache" / "testenv" / "bin"))
 
 
 def reference_files() -> list[Path]:

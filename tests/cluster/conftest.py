@@ -18,9 +18,9 @@ import yaml
 from flagger_py.crd import schema
 from flagger_py.testing.cluster import Cluster, LocalCluster, existing_cluster
 from tests.cluster.controller import Controllers
-from tests.paths import CONTROL_PLANE_STARTUP, REPO, THIRDPARTY_CRDS
+from tests.paths import CONTROL_PLANE_STARTUP, TESTENV_BIN, THIRDPARTY_CRDS
 
-BIN_DIR = Path(os.environ.get("FLAGGER_PY_TESTENV_BIN", REPO / ".cache" / "testenv" / "bin"))
+BIN_DIR = TESTENV_BIN
 _cluster: Cluster | None = None
 
 

@@ -1,0 +1,74 @@
+{{/*
+The controller's RBAC rules: what `flagger-py run` needs, plus the objects of the routers listed in
+rbac.routers. deploy/rbac.yaml holds the same rules for every router (a test compares them).
+*/}}
+{{- define "flagger-py.rules" -}}
+- apiGroups: [flagger.app]
+  resources: [canaries, metrictemplates, alertproviders]
+  verbs: [get, list, watch, patch, update]
+- apiGroups: [flagger.app]
+  resources: [canaries/status]
+  verbs: [get, patch, update]
+- apiGroups: [apps]
+  resources: [deployments, daemonsets]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [""]
+  resources: [services, configmaps, secrets]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [keda.sh]
+  resources: [scaledobjects]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- $routers := .Values.rbac.routers }}
+{{- if has "istio" $routers }}
+- apiGroups: [networking.istio.io]
+  resources: [virtualservices, destinationrules]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if has "gatewayapi" $routers }}
+- apiGroups: [gateway.networking.k8s.io]
+  resources: [httproutes]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if has "smi" $routers }}
+- apiGroups: [split.smi-spec.io]
+  resources: [trafficsplits]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if has "nginx" $routers }}
+- apiGroups: [networking.k8s.io]
+  resources: [ingresses]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if has "contour" $routers }}
+- apiGroups: [projectcontour.io]
+  resources: [httpproxies]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if has "traefik" $routers }}
+- apiGroups: [traefik.io]
+  resources: [traefikservices]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if .Values.rbac.externalMetrics }}
+- apiGroups: [external.metrics.k8s.io]
+  resources: ["*"]
+  verbs: [get, list]
+{{- end }}
+{{- if .Values.rbac.keptn }}
+- apiGroups: [metrics.keptn.sh]
+  resources: [keptnmetrics]
+  verbs: [get, list, watch]
+- apiGroups: [metrics.keptn.sh]
+  resources: [analyses]
+  verbs: [get, list, watch, create, patch, delete]
+{{- end }}
+{{- with .Values.rbac.extraRules }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
