@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from flagger_py.testing.cluster import Cluster
 
@@ -67,3 +70,32 @@ def patch(cluster: Cluster, path: str, body: dict[str, Any]) -> Any:
     response = cluster.api.request("PATCH", path, body, content_type="application/merge-patch+json")
     response.raise_for_status()
     return response.json()
+
+
+def service_account_token(cluster: Cluster, namespace: str, name: str) -> str:
+    """A short-lived token of a ServiceAccount (the TokenRequest API, as the kubelet gets one)."""
+    response = cluster.api.request(
+        "POST",
+        f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
+        {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"expirationSeconds": 3600},
+        },
+    )
+    response.raise_for_status()
+    return str(response.json()["status"]["token"])
+
+
+def kubeconfig_for(cluster: Cluster, token: str, path: Path) -> Path:
+    """A kubeconfig that authenticates with ``token``."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": cluster.server, "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "u", "user": {"token": token}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "c",
+    }
+    path.write_text(yaml.safe_dump(config))
+    return path

@@ -35,27 +35,8 @@ def service_account_kubeconfig(flagger_crds: Cluster, namespace: str, tmp_path: 
     docs = rbac_for(namespace)
     for doc in docs:
         cluster.api.apply(doc)
-    response = cluster.api.request(
-        "POST",
-        f"/api/v1/namespaces/{namespace}/serviceaccounts/flagger-py/token",
-        {
-            "apiVersion": "authentication.k8s.io/v1",
-            "kind": "TokenRequest",
-            "spec": {"expirationSeconds": 3600},
-        },
-    )
-    response.raise_for_status()
-    token = response.json()["status"]["token"]
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "c", "cluster": {"server": cluster.server, "insecure-skip-tls-verify": True}}],
-        "users": [{"name": "flagger-py", "user": {"token": token}}],
-        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "flagger-py"}}],
-        "current-context": "c",
-    }
-    path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump(config))
+    token = kube.service_account_token(cluster, namespace, "flagger-py")
+    path = kube.kubeconfig_for(cluster, token, tmp_path / "kubeconfig")
     yield path
     for doc in docs:
         if doc["kind"].startswith("ClusterRole"):
