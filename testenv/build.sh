@@ -2,6 +2,8 @@
 # Builds the test control plane and tools from the Go module proxy into a git-ignored cache:
 #   .cache/testenv/k8s-<version>/bin: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
 #   .cache/testenv/tools-<hash>/bin:  kwok, helm
+#   .cache/testenv/crds:              CRDs shipped inside Go modules (the PrometheusRule CRD of
+#                                     prometheus-operator, which shared/thirdparty-crds lacks)
 # Idempotent: a binary that is already built is not built again. Versions are pinned by the go.mod
 # files beside this script (testenv/k8s, testenv/tools). Prints one progress line per step.
 set -euo pipefail
@@ -43,6 +45,18 @@ build "$here/k8s" "$k8s_bin" "$ldflags" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 build "$here/tools" "$tools_bin" "-s -w" sigs.k8s.io/kwok/cmd/kwok helm.sh/helm/v3/cmd/helm
+
+# CRDs the tests install that only come inside a Go module: fetched by `go mod download` (checksummed
+# by the Go checksum database like any module), copied out of the read-only module cache.
+prometheus_operator=v0.76.2
+crds="$cache/crds"
+if [ ! -f "$crds/monitoring.coreos.com_prometheusrules.yaml" ]; then
+  mkdir -p "$crds"
+  dir="$(cd "$here/tools" && go mod download -json "github.com/prometheus-operator/prometheus-operator@$prometheus_operator" \
+    | awk -F'"' '/"Dir"/ {print $4}')"
+  cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" "$crds/"
+  echo "testenv: PrometheusRule CRD of prometheus-operator $prometheus_operator in $crds"
+fi
 
 # One stable place for the fixtures to look.
 mkdir -p "$cache/bin"

@@ -17,6 +17,7 @@ CRDS = REPO / "crds"
 CHARTS = REPO / "charts"
 # The test binaries testenv/build.sh builds (kube-apiserver, kwok, helm...).
 TESTENV_BIN = Path(os.environ.get("FLAGGER_PY_TESTENV_BIN", REPO / ".cache" / "testenv" / "bin"))
+TESTENV_CRDS = TESTENV_BIN.parent / "crds"  # CRDs testenv/build.sh takes out of Go modules
 
 
 def reference_files() -> list[Path]:

@@ -13,7 +13,7 @@ from flagger_py.testing.cluster import Api, Cluster
 from tests.charts.helm import VALUES, helm, objects
 from tests.cluster import kube, workloads
 from tests.cluster.controller import Controllers, eventually
-from tests.paths import CHARTS, THIRDPARTY_CRDS
+from tests.paths import CHARTS, TESTENV_CRDS, THIRDPARTY_CRDS
 
 MONITORING_CRDS = ("monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_podmonitors.yaml")
 
@@ -68,19 +68,16 @@ def test_both_charts_install_with_every_option(
     flagger_crds: Cluster, namespace: str, releases: list[str]
 ) -> None:
     cluster, ns = flagger_crds, namespace
-    monitoring = [
-        d
-        for name in MONITORING_CRDS
-        for d in yaml.safe_load_all((THIRDPARTY_CRDS / "prometheus-operator" / name).read_text())
-        if d
-    ]
+    files = [THIRDPARTY_CRDS / "prometheus-operator" / name for name in MONITORING_CRDS]
+    files.append(TESTENV_CRDS / "monitoring.coreos.com_prometheusrules.yaml")
+    if not files[-1].exists():
+        pytest.fail(f"{files[-1]} missing: testenv/build.sh fetches it (make test runs it)")
+    monitoring = [d for path in files for d in yaml.safe_load_all(path.read_text()) if d]
     cluster.install_crds(monitoring, timeout=60)
     flagger = install(
         cluster, ns, releases, "flagger-py",
         "--values", str(VALUES / "flagger-py-full.yaml"),
         "--set", f"namespace={ns}",
-        # the PrometheusRule CRD is not among the third-party CRDs; promtool checks the rules instead
-        "--set", "prometheusRule.enabled=false",
     )  # fmt: skip
     loadtester = install(
         cluster, ns, releases, "loadtester", "--values", str(VALUES / "loadtester-full.yaml")
