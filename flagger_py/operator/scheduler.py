@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flagger_py.kube.caches import Caches
@@ -21,9 +21,15 @@ Key = tuple[str, str]
 
 
 class Scheduler:
-    def __init__(self, reconciler: Reconciler, caches: Caches | None = None) -> None:
+    def __init__(
+        self,
+        reconciler: Reconciler,
+        caches: Caches | None = None,
+        lateness: Callable[[float], None] | None = None,
+    ) -> None:
         self.reconciler = reconciler
         self.caches = caches
+        self.lateness = lateness  # told how late each scheduled tick starts, in seconds
         self.bodies: dict[Key, Mapping[str, Any]] = {}
         self.tasks: dict[Key, asyncio.Task[None]] = {}
         self.wake: dict[Key, asyncio.Event] = {}
@@ -108,8 +114,12 @@ class Scheduler:
             wake = self.wake.get(key)
             if wake is None:
                 break
+            loop = asyncio.get_running_loop()
+            due = loop.time() + delay
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), delay)
+            if not wake.is_set() and self.lateness is not None:  # woken by the clock, not by a change
+                self.lateness(max(0.0, loop.time() - due))
             wake.clear()
 
     async def stop(self) -> None:

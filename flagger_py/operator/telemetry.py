@@ -108,6 +108,12 @@ class Telemetry:
             f"Largest event-loop delay over the last {LAG_WINDOW_SECONDS:g}s",
             registry=r,
         )
+        self.lateness = Histogram(
+            "flagger_py_tick_lateness_seconds",
+            "How late analysis ticks start after their scheduled time",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=r,
+        )
         self.api_requests = Counter(
             "flagger_py_api_requests", "Kubernetes API requests made, by verb", ["verb"], registry=r
         )

@@ -126,7 +126,7 @@ def build(
         min_interval=settings.min_interval,
         observer=telemetry,
     )
-    scheduler = Scheduler(reconciler, caches)
+    scheduler = Scheduler(reconciler, caches, telemetry.lateness.observe)
     scheduler_ref.append(scheduler)
     telemetry.count_canaries(lambda: list(scheduler.bodies))
     telemetry.count_dropped(lambda: outbox.dropped)
