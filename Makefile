@@ -1,18 +1,25 @@
 # flagger-py developer commands. On a fresh machine:
 #   make demo   the product's main job on an embedded default: simulate a release of the bundled canary
 #   make test   everything CI runs: installs what it needs, then lint, types, layers and all tests
+#   make bench  the scale benchmark, flagger-py and Flagger 1.44 side by side (not part of make test)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: demo test venv system-deps testenv lint typecheck layers pytest crd-reference clean
+.PHONY: demo test bench venv system-deps testenv lint typecheck layers pytest crd-reference clean
 
 demo: venv
 	$(BIN)/flagger-py validate examples/
 	$(BIN)/flagger-py simulate examples/podinfo-canary.yaml
 
 test: system-deps testenv venv lint typecheck layers pytest
+
+# SIZES=10,100 make bench for a quick run; results in bench/results/ (git-ignored)
+SIZES ?= 10,100,1000
+bench: system-deps testenv venv
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m bench.scale --sizes $(SIZES)
 
 venv: $(STAMP)
 

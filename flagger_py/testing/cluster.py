@@ -265,9 +265,16 @@ class LocalCluster(Cluster):
 
     @classmethod
     def start(
-        cls, bin_dir: Path, *, nodes: int = 3, etcd: str | None = None, timeout: float = 60.0
+        cls,
+        bin_dir: Path,
+        *,
+        nodes: int = 3,
+        etcd: str | None = None,
+        timeout: float = 60.0,
+        apiserver_args: Sequence[str] = (),
     ) -> LocalCluster:
-        """Start etcd, kube-apiserver, controller-manager, scheduler and kwok with ``nodes`` fake nodes."""
+        """Start etcd, kube-apiserver, controller-manager, scheduler and kwok with ``nodes`` fake nodes;
+        ``apiserver_args`` are added to kube-apiserver's (audit logging in the scale benchmark)."""
         started = time.monotonic()
         workdir = Path(tempfile.mkdtemp(prefix="flagger-py-cluster-"))
         token = secrets.token_hex(16)
@@ -278,7 +285,8 @@ class LocalCluster(Cluster):
             server=server, kubeconfig=kubeconfig, api=Api(server, token), bin_dir=bin_dir, workdir=workdir
         )
         try:
-            cluster._boot(bin_dir, etcd or shutil.which("etcd") or "etcd", token, port, nodes, timeout)
+            etcd = etcd or shutil.which("etcd") or "etcd"
+            cluster._boot(bin_dir, etcd, token, port, nodes, timeout, list(apiserver_args))
         except BaseException:
             logs = cluster.log_tails()
             cluster.stop()
@@ -286,7 +294,9 @@ class LocalCluster(Cluster):
         cluster.startup_seconds = time.monotonic() - started
         return cluster
 
-    def _boot(self, bin_dir: Path, etcd: str, token: str, port: int, nodes: int, timeout: float) -> None:
+    def _boot(
+        self, bin_dir: Path, etcd: str, token: str, port: int, nodes: int, timeout: float, extra: list[str]
+    ) -> None:
         pki = self.workdir / "pki"
         pki.mkdir()
         _openssl("genrsa", "-out", str(pki / "sa.key"), "2048")
@@ -333,6 +343,7 @@ class LocalCluster(Cluster):
                 # with back-off, and pods take many seconds to become Running.
                 "--feature-gates=WatchList=false",
                 "--v=1",
+                *extra,
             ],
         )
         wait_until(

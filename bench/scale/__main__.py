@@ -1,0 +1,87 @@
+"""``python -m bench.scale``: the scale benchmark (``make bench``)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from . import report
+from .controllers import Controller
+from .environment import Environment
+from .runner import Settings, run, theoretical_minimum
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".cache" / "testenv" / "bin"
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
+    p.add_argument("--sizes", default="10,100,1000", help="numbers of canaries, comma-separated")
+    p.add_argument("--controllers", default="flagger-py,flagger", help="which controllers to run")
+    p.add_argument("--interval", default="10s", help="analysis interval (Flagger's minimum is 10s)")
+    p.add_argument("--iterations", type=int, default=3, help="blue/green iterations per release")
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    names = args.controllers.split(",")
+    settings = Settings(args.interval, args.iterations)
+    if "flagger" in names:
+        subprocess.run([str(ROOT / "testenv" / "flagger.sh")], check=True)
+    minimum, steps = theoretical_minimum(settings)
+    print(
+        f"theoretical minimum per release: {minimum:.0f}s ({steps} ticks of {settings.interval})", flush=True
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="flagger-py-bench-"))
+    nodes = max(3, max(sizes) * 2 // 400 + 2)
+    env = Environment.start(BIN, workdir, nodes)
+    results: list[dict[str, Any]] = []
+    try:
+        for n in sizes:
+            for name in names:
+                log = workdir / f"{name}-{n}.log"
+                metrics_server = env.prometheus.url
+                kubeconfig = env.kubeconfigs[name]
+                namespace = f"bench-{'py' if name == 'flagger-py' else 'fl'}-{n}"
+                if name == "flagger-py":
+                    controller = Controller.flagger_py(kubeconfig, namespace, metrics_server, log)
+                else:
+                    controller = Controller.flagger(
+                        BIN / "flagger", kubeconfig, namespace, metrics_server, log
+                    )
+                started = time.monotonic()
+                print(f"{name}: {n} canaries ...", flush=True)
+                try:
+                    result = run(env, controller, n, settings)
+                except RuntimeError as exc:
+                    controller.stop()
+                    print(f"{name}: {n} canaries FAILED: {exc} (log: {log})", flush=True)
+                    results.append({"controller": name, "n": n, "error": str(exc)[:2000]})
+                    continue
+                print(
+                    f"{name}: {n} canaries promoted in {result['wall_seconds']}s "
+                    f"({time.monotonic() - started:.0f}s with setup)",
+                    flush=True,
+                )
+                results.append(result)
+    finally:
+        env.stop()
+    finished = [r for r in results if "error" not in r]
+    print(report.table(finished))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path, png = report.write(results, args.out, stamp)
+    print(f"\nresults: {path}, plot: {png}")
+    print(f"machine: {report.machine()}")
+    return 0 if len(finished) == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""One benchmark run: one controller, N canaries, from an empty namespace to N promotions."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flagger_py.model.canary import Canary
+from flagger_py.model.duration import Duration
+from flagger_py.simulator.runner import simulate
+from flagger_py.simulator.scenario import Scenario
+
+from . import audit, workload
+from .controllers import Controller
+from .environment import Environment, user
+
+
+@dataclass(frozen=True)
+class Settings:
+    interval: str = "10s"
+    iterations: int = 3
+
+    @property
+    def seconds(self) -> float:
+        return Duration.parse(self.interval).seconds
+
+
+def theoretical_minimum(settings: Settings) -> tuple[float, int]:
+    """(seconds, ticks) from the new revision to promotion with everything instantly ready: the real
+    state machine on a virtual clock."""
+    body = workload.canary("bench", "app", settings.interval, settings.iterations)
+    result = simulate(Canary.model_validate(body), Scenario())
+    start = next(t.at for t in result.ticks if t.status.phase == "Progressing")
+    ticks = [t for t in result.ticks if t.at >= start]
+    return result.verdict.at - start, len(ticks)
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+def lateness(writes: dict[str, list[float]], interval: float) -> list[float]:
+    """How late ticks came, seen from outside: per canary, the first status write of each tick, and
+    how much more than an interval lies between consecutive ones."""
+    late = []
+    for times in writes.values():
+        ticks: list[float] = []
+        for at in sorted(times):
+            if not ticks or at - ticks[-1] > 0.5 * interval:
+                ticks.append(at)
+        for a, b in itertools.pairwise(ticks):
+            gap = b - a
+            if 0.5 * interval < gap < 2.5 * interval:
+                late.append(max(0.0, gap - interval))
+    return late
+
+
+def histogram_quantile(text_before: str, text_after: str, name: str, q: float) -> float | None:
+    """A quantile of the observations a Prometheus histogram gained between two scrapes (bucket bound)."""
+
+    def buckets(text: str) -> dict[float, float]:
+        out = {}
+        for line in text.splitlines():
+            if line.startswith(f"{name}_bucket{{"):
+                bound = line.split('le="', 1)[1].split('"', 1)[0]
+                out[math.inf if bound == "+Inf" else float(bound)] = float(line.rsplit(" ", 1)[1])
+        return out
+
+    before, after = buckets(text_before), buckets(text_after)
+    delta = {b: after[b] - before.get(b, 0.0) for b in after}
+    total = delta.get(math.inf, 0.0)
+    if total <= 0:
+        return None
+    for bound in sorted(delta):
+        if delta[bound] >= q * total:
+            return bound
+    return None
+
+
+def run(env: Environment, controller: Controller, n: int, settings: Settings) -> dict[str, Any]:
+    api = env.cluster.api
+    namespace = f"bench-{'py' if controller.name == 'flagger-py' else 'fl'}-{n}"
+    api.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    controller.start()
+    time.sleep(5)
+    baseline_at = time.monotonic()
+    env.serve_metrics(namespace, workload.names(n))
+    created = time.time()
+    workload.create(api, namespace, n, env.prometheus.url, settings.interval, settings.iterations)
+    env.wait_scraped(namespace, n)
+    workload.wait_for(api, namespace, n, "Initialized", timeout=120 + 2.0 * n)
+    initialized = time.time()
+    time.sleep(2)
+    queries_before, metrics_before = env.prometheus_queries(), controller.metrics_text()
+    release_mono, release_wall = time.monotonic(), time.time()
+    workload.release(api, namespace, n)
+    minimum, _ = theoretical_minimum(settings)
+    done_mono = workload.wait_for(api, namespace, n, "Succeeded", timeout=4 * minimum + 3.0 * n + 120)
+    done_wall = release_wall + (done_mono - release_mono)
+    queries_after, metrics_after = env.prometheus_queries(), controller.metrics_text()
+    time.sleep(3)  # the audit log's batch flushes
+    controller.stop()
+
+    found = audit.requests(env.audit_log, user(controller.name))
+    analysis = audit.between(found, release_wall, done_wall)
+    init = audit.between(found, created, initialized)
+    wall = done_mono - release_mono
+    ticks = n * wall / settings.seconds
+    verbs = audit.by_verb(analysis)
+    writes = sum(c for v, c in verbs.items() if v in audit.WRITES)
+    reads = sum(c for v, c in verbs.items() if v in audit.READS)
+    late = lateness(audit.status_writes(analysis, namespace), settings.seconds)
+    lag = [v for at, v in controller.lag_samples if release_mono <= at <= done_mono]
+    promoted = workload.promotions(api, namespace)
+    baseline = controller.rss_at(baseline_at)
+    peak = controller.peak_rss()
+    result = {
+        "controller": controller.name,
+        "n": n,
+        "interval_seconds": settings.seconds,
+        "iterations": settings.iterations,
+        "wall_seconds": round(wall, 1),
+        "theoretical_seconds": minimum,
+        "wall_over_minimum": round(wall / minimum, 3),
+        "ticks": round(ticks),
+        "api_requests": len(analysis),
+        "api_requests_per_canary_tick": round(len(analysis) / ticks, 3),
+        "api_writes_per_canary_tick": round(writes / ticks, 3),
+        "api_reads_per_canary_tick": round(reads / ticks, 3),
+        "api_by_verb": dict(verbs),
+        "api_by_resource": dict(audit.by_resource(analysis).most_common()),
+        "api_requests_per_canary_initialization": round(len(init) / n, 2),
+        "cpu_seconds_per_canary_tick": round(controller.cpu_between(release_mono, done_mono) / ticks, 5),
+        "rss_baseline_mib": round(baseline / 2**20, 1),
+        "rss_peak_mib": round(peak / 2**20, 1),
+        "rss_per_canary_kib": round((peak - baseline) / n / 1024, 1),
+        "lateness_p50_seconds": quantile(late, 0.5),
+        "lateness_p99_seconds": quantile(late, 0.99),
+        "lateness_samples": len(late),
+        "event_loop_lag_p99_seconds": quantile(lag, 0.99),
+        "prometheus_queries_per_canary_tick": round((queries_after - queries_before) / ticks, 3),
+        "promoted": sum(1 for c in promoted.values() if c >= 1),
+        "duplicated": sum(1 for c in promoted.values() if c > 1),
+        "lost": n - sum(1 for c in promoted.values() if c >= 1),
+    }
+    if controller.name == "flagger-py":
+        for q in (0.5, 0.99):
+            key = f"internal_lateness_p{int(q * 100)}_seconds"
+            result[key] = histogram_quantile(
+                metrics_before, metrics_after, "flagger_py_tick_lateness_seconds", q
+            )
+    result["lateness_mean_seconds"] = round(statistics.fmean(late), 4) if late else None
+    api.delete(f"/api/v1/namespaces/{namespace}")
+    env.series.pop(namespace, None)
+    wait_gone(env, namespace)
+    return result
+
+
+def wait_gone(env: Environment, namespace: str, timeout: float = 600) -> None:
+    """Until the namespace is deleted, so the next run starts on a quiet API server."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if env.cluster.api.request("GET", f"/api/v1/namespaces/{namespace}").status_code == 404:
+            return
+        time.sleep(2)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds Flagger's controller from the Go module proxy into the git-ignored test cache, for the
+# scale benchmark's side-by-side run (bench/scale): .cache/testenv/flagger-<version>/bin/flagger,
+# linked as .cache/testenv/bin/flagger. Idempotent. Not needed by the tests.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+cache="${FLAGGER_PY_TESTENV_CACHE:-$root/.cache/testenv}"
+version="${FLAGGER_VERSION:-v1.44.0}"
+out="$cache/flagger-$version/bin"
+export GOFLAGS=-mod=mod GOTOOLCHAIN=local GOEXPERIMENT=nojsonv2
+
+if ! command -v go >/dev/null; then
+  echo "testenv: the Go toolchain is required to build Flagger (go not on PATH)" >&2
+  exit 1
+fi
+if [ ! -x "$out/flagger" ]; then
+  mkdir -p "$out"
+  start=$SECONDS
+  echo "testenv: building flagger $version into $out ..."
+  GOBIN="$out" go install -trimpath -ldflags "-s -w" "github.com/fluxcd/flagger/cmd/flagger@$version"
+  echo "testenv: built flagger $version in $((SECONDS - start))s"
+fi
+mkdir -p "$cache/bin"
+ln -sf "$out/flagger" "$cache/bin/flagger"
+echo "testenv: flagger $version ready: $cache/bin/flagger"
