@@ -1,4 +1,5 @@
-"""The watch-backed caches a controller needs: targets, primaries, Services, ConfigMaps, Secrets."""
+"""The watch-backed caches a controller needs: targets, primaries, Services, ConfigMaps, Secrets,
+MetricTemplates and AlertProviders."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ class Caches:
             "Service": Informer(self.client, r.SERVICES, ns, slim),
             "ConfigMap": Informer(self.client, r.CONFIGMAPS, ns, config_summary),
             "Secret": Informer(self.client, r.SECRETS, ns, config_summary),
+            "MetricTemplate": Informer(self.client, r.METRIC_TEMPLATES, ns, slim),
+            "AlertProvider": Informer(self.client, r.ALERT_PROVIDERS, ns, slim),
         }
 
     def __getitem__(self, kind: str) -> Informer:

@@ -63,7 +63,7 @@ def build(
 
         outbox.put(f"events of {stream(canary)}", deliver)
 
-    lookup = KubeLookup(client)
+    lookup = KubeLookup(client, caches["MetricTemplate"], caches["AlertProvider"])
     objects = KubeObjects(client, caches.namespace)
     proxies: dict[str | None, httpx.AsyncClient] = {None: http}
 

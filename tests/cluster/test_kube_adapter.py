@@ -14,6 +14,7 @@ from flagger_py.kube.cache import Informer
 from flagger_py.kube.caches import config_summary
 from flagger_py.kube.client import KubeClient, connect
 from flagger_py.kube.connection import Connection
+from flagger_py.kube.lookups import KubeLookup
 from flagger_py.kube.status import KubeStatus
 from flagger_py.model.canary import Canary, CanaryStatus
 from flagger_py.operator.leader import LeaderLease
@@ -101,3 +102,36 @@ async def _until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
             if value:
                 return value
             await asyncio.sleep(0.05)
+
+
+def test_metric_templates_come_from_the_cache_and_are_parsed_once(
+    flagger_crds: Cluster, namespace: str
+) -> None:
+    template = {
+        "apiVersion": "flagger.app/v1beta1",
+        "kind": "MetricTemplate",
+        "metadata": {"name": "errors", "namespace": namespace},
+        "spec": {
+            "provider": {"type": "prometheus", "address": "http://prometheus:9090"},
+            "query": "vector(1)",
+        },
+    }
+    flagger_crds.api.apply(template)
+
+    async def test(client: KubeClient) -> None:
+        informer = Informer(client, r.METRIC_TEMPLATES, namespace)
+        task = asyncio.create_task(informer.run())
+        await asyncio.wait_for(informer.synced.wait(), 10)
+        lookup = KubeLookup(client, informer, None)
+        before = client.requests["get"]
+        first = await lookup.metric_template(namespace, "errors")
+        again = await lookup.metric_template(namespace, "errors")
+        assert first is not None
+        assert again is first  # same resourceVersion: parsed once
+        assert await lookup.metric_template(namespace, "missing") is None
+        assert client.requests["get"] == before  # no request: the watch cache answered
+        await lookup.metric_template("default", "errors")  # a namespace the cache does not watch
+        assert client.requests["get"] == before + 1
+        task.cancel()
+
+    run(flagger_crds, test)
