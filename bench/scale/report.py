@@ -14,9 +14,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 ROWS = (
-    ("API requests / canary / tick", "api_requests_per_canary_tick"),
+    ("API requests / canary / tick, releasing", "api_requests_per_canary_tick"),
     ("  writes / canary / tick", "api_writes_per_canary_tick"),
     ("  uncached reads (get, list) / canary / tick", "api_reads_per_canary_tick"),
+    ("API requests / canary / tick, steady state", "idle_api_requests_per_canary_tick"),
+    ("  writes / canary / tick", "idle_api_writes_per_canary_tick"),
+    ("  uncached reads (get, list) / canary / tick", "idle_api_reads_per_canary_tick"),
     ("API requests / canary to initialize", "api_requests_per_canary_initialization"),
     ("CPU seconds / canary / tick", "cpu_seconds_per_canary_tick"),
     ("peak RSS (MiB)", "rss_peak_mib"),
@@ -81,7 +84,7 @@ def table(results: list[dict[str, Any]]) -> str:
         py, fl = find.get(("flagger-py", n)), find.get(("flagger", n))
         lines.append(f"\nN = {n}")
         lines.append(f"| {'figure':<46} | {'flagger-py':>11} | {'Flagger':>11} | {'py/Flagger':>10} |")
-        lines.append(f"|{'-' * 48}|{'-' * 13}:|{'-' * 13}:|{'-' * 12}:|".replace(":|", "-|", 0))
+        lines.append(f"|{'-' * 48}|{'-' * 12}:|{'-' * 12}:|{'-' * 11}:|")
         for label, key in ROWS:
             lines.append(
                 f"| {label:<46} | {_cell(py, key):>11} | {_cell(fl, key):>11} | {_ratio(py, fl, key):>10} |"

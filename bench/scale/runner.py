@@ -105,6 +105,9 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
     done_mono = workload.wait_for(api, namespace, n, "Succeeded", timeout=4 * minimum + 3.0 * n + 120)
     done_wall = release_wall + (done_mono - release_mono)
     queries_after, metrics_after = env.prometheus_queries(), controller.metrics_text()
+    idle_wall = time.time()  # steady state: every canary promoted, still ticking
+    time.sleep(3 * settings.seconds)
+    idle_end = time.time()
     time.sleep(3)  # the audit log's batch flushes
     controller.stop()
 
@@ -116,6 +119,9 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
     verbs = audit.by_verb(analysis)
     writes = sum(c for v, c in verbs.items() if v in audit.WRITES)
     reads = sum(c for v, c in verbs.items() if v in audit.READS)
+    idle = audit.between(found, idle_wall, idle_end)
+    idle_ticks = n * (idle_end - idle_wall) / settings.seconds
+    idle_verbs = audit.by_verb(idle)
     late = lateness(audit.status_writes(analysis, namespace), settings.seconds)
     lag = [v for at, v in controller.lag_samples if release_mono <= at <= done_mono]
     promoted = workload.promotions(api, namespace)
@@ -135,6 +141,13 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
         "api_writes_per_canary_tick": round(writes / ticks, 3),
         "api_reads_per_canary_tick": round(reads / ticks, 3),
         "api_by_verb": dict(verbs),
+        "idle_api_requests_per_canary_tick": round(len(idle) / idle_ticks, 3),
+        "idle_api_writes_per_canary_tick": round(
+            sum(c for v, c in idle_verbs.items() if v in audit.WRITES) / idle_ticks, 3
+        ),
+        "idle_api_reads_per_canary_tick": round(
+            sum(c for v, c in idle_verbs.items() if v in audit.READS) / idle_ticks, 3
+        ),
         "api_by_resource": dict(audit.by_resource(analysis).most_common()),
         "api_requests_per_canary_initialization": round(len(init) / n, 2),
         "cpu_seconds_per_canary_tick": round(controller.cpu_between(release_mono, done_mono) / ticks, 5),

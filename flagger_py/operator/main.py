@@ -80,6 +80,10 @@ class Process:
         self.connection = connection
         self.client = connect(connection.server, connection.ssl_context(), connection.authorization)
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0))
+        # the API server for providers that query it (externalmetrics): httpx, as every provider uses
+        self.api_http = httpx.AsyncClient(
+            base_url=connection.server, verify=connection.ssl_context(), timeout=httpx.Timeout(30.0)
+        )
         self.telemetry = Telemetry()
         self.telemetry.info.labels(__version__, settings.mesh_provider).set(1)
         self.telemetry.count_requests(lambda: dict(self.client.requests))
@@ -116,7 +120,7 @@ class Process:
                 return EXIT_OK
         self.caches = Caches(self.client, settings.namespace or None)
         await self.caches.start()
-        wired = build(settings, self.client, self.caches, self.http, self.telemetry)
+        wired = build(settings, self.client, self.caches, self.http, self.api_http, self.telemetry)
         self.ready = True
         log.info("flagger-py %s started (namespace: %s)", __version__, settings.namespace or "all")
         try:
@@ -156,7 +160,8 @@ class Process:
         if self.runner is not None:
             await self.runner.cleanup()
         await self.http.aclose()
-        await self.client.http.aclose()
+        await self.api_http.aclose()
+        await self.client.close()
 
 
 async def _until_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:

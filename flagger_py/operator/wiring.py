@@ -46,7 +46,12 @@ class Wired:
 
 
 def build(
-    settings: Settings, client: KubeClient, caches: Caches, http: httpx.AsyncClient, telemetry: Telemetry
+    settings: Settings,
+    client: KubeClient,
+    caches: Caches,
+    http: httpx.AsyncClient,
+    api_http: httpx.AsyncClient,
+    telemetry: Telemetry,
 ) -> Wired:
     clock = WallClock()
     outbox = Outbox()
@@ -101,9 +106,7 @@ def build(
         status=KubeStatus(client, written),
         analyzer=MetricAnalyzer(
             lookup,
-            MetricContext(
-                http, insecure, objects, ApiServer(client.http, client.authorization or _anonymous)
-            ),
+            MetricContext(http, insecure, objects, ApiServer(api_http, client.authorization or _anonymous)),
             settings.metrics_server,
             settings.mesh_provider,
             no_cross_namespace_refs=settings.no_cross_namespace_refs,

@@ -29,7 +29,7 @@ def run(cluster: Cluster, test: Callable[[KubeClient], Awaitable[None]]) -> None
         try:
             await test(client)
         finally:
-            await client.http.aclose()
+            await client.close()
 
     asyncio.run(main())
 

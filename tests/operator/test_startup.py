@@ -5,23 +5,37 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
+from aiohttp import web
 
-from flagger_py.kube.client import KubeClient
+from flagger_py.kube.client import connect
 from flagger_py.operator.main import Fatal, check_crds
 
 
-def client(status: int, message: str) -> KubeClient:
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, json={"kind": "Status", "message": message})
+async def _check(status: int, message: str, namespace: str | None) -> None:
+    """check_crds against a local server answering every request with ``status`` and ``message``."""
 
-    return KubeClient(httpx.AsyncClient(base_url="https://k8s", transport=httpx.MockTransport(answer)))
+    async def answer(_request: web.Request) -> web.Response:
+        return web.json_response({"kind": "Status", "message": message}, status=status)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    client = connect(f"http://127.0.0.1:{port}", False, None)
+    try:
+        await check_crds(client, namespace)
+    finally:
+        await client.close()
+        await runner.cleanup()
 
 
 def test_missing_crds_are_a_fatal_error_that_says_what_to_apply() -> None:
     with pytest.raises(Fatal) as caught:
-        asyncio.run(check_crds(client(404, "the server could not find the requested resource"), None))
+        asyncio.run(_check(404, "the server could not find the requested resource", None))
     assert str(caught.value) == (
         "the canaries.flagger.app CRD is not installed: apply flagger-py's CRDs first "
         "(kubectl apply -f crds/ or the Helm chart)"
@@ -30,9 +44,7 @@ def test_missing_crds_are_a_fatal_error_that_says_what_to_apply() -> None:
 
 def test_missing_rbac_is_named() -> None:
     with pytest.raises(Fatal) as caught:
-        asyncio.run(
-            check_crds(client(403, 'canaries.flagger.app is forbidden: User "x" cannot list'), "test")
-        )
+        asyncio.run(_check(403, 'canaries.flagger.app is forbidden: User "x" cannot list', "test"))
     assert "cannot list canaries.flagger.app: list Canary test: canaries.flagger.app is forbidden" in str(
         caught.value
     )
