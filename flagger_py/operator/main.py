@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Coroutine
 from typing import Any
 
-import httpx
 from aiohttp import web
 
 from flagger_py import __version__
@@ -30,6 +29,7 @@ from flagger_py.operator.leader import LeaderLease, LeadershipLost
 from flagger_py.operator.scheduler import Scheduler
 from flagger_py.operator.settings import Settings
 from flagger_py.operator.telemetry import Telemetry
+from flagger_py.operator.transport import http_client
 from flagger_py.operator.wiring import build
 
 log = logging.getLogger("flagger_py.controller")
@@ -79,11 +79,9 @@ class Process:
         self.settings = settings
         self.connection = connection
         self.client = connect(connection.server, connection.ssl_context(), connection.authorization)
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0))
+        self.http = http_client()
         # the API server for providers that query it (externalmetrics): httpx, as every provider uses
-        self.api_http = httpx.AsyncClient(
-            base_url=connection.server, verify=connection.ssl_context(), timeout=httpx.Timeout(30.0)
-        )
+        self.api_http = http_client(connection.ssl_context(), base_url=connection.server)
         self.telemetry = Telemetry()
         self.telemetry.info.labels(__version__, settings.mesh_provider).set(1)
         self.telemetry.count_requests(lambda: dict(self.client.requests))

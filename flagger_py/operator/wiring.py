@@ -24,6 +24,7 @@ from flagger_py.operator.reconciler import Reconciler
 from flagger_py.operator.scheduler import Scheduler
 from flagger_py.operator.settings import Settings
 from flagger_py.operator.telemetry import Telemetry
+from flagger_py.operator.transport import http_client
 from flagger_py.plugins import registry
 from flagger_py.ports import RouterContext
 from flagger_py.ports.alerts import ChatProvider, ChatSettings
@@ -55,7 +56,7 @@ def build(
 ) -> Wired:
     clock = WallClock()
     outbox = Outbox()
-    insecure = httpx.AsyncClient(timeout=http.timeout, verify=False)
+    insecure = http_client(verify=False)
     caller = HttpWebhookCaller(http, insecure)
     event_hooks = EventWebhooks(caller, settings.event_webhook or None)
 

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flagger_py.errors import NoDataError, ProviderAuthError, ProviderConfigError, ProviderUnavailable
 from flagger_py.metrics import template
 from flagger_py.model.metric_template import MetricProviderSpec
+from flagger_py.operator.transport import http_client
 from flagger_py.plugins import registry
 from flagger_py.ports import MetricProvider
 from flagger_py.ports.metrics import MetricContext
@@ -398,6 +399,17 @@ def token_endpoint(answer: Callable[[Request, int], Answer]) -> Callable[[Reques
     return both
 
 
+CLIENTS: dict[str, Callable[..., httpx.AsyncClient]] = {"httpx": httpx.AsyncClient, "aiohttp": http_client}
+make = CLIENTS["httpx"]
+
+
+@pytest.fixture(autouse=True, params=list(CLIENTS))
+def transport(request: pytest.FixtureRequest) -> None:
+    """Every provider is exercised with httpx's own transport and with the controller's (aiohttp)."""
+    global make  # noqa: PLW0603 - build() and the tests below read it
+    make = CLIENTS[request.param]
+
+
 def build(case: Case, url: str, key_pem: str) -> MetricProvider:
     secret = dict(case.secret)
     if case.type == "stackdriver":
@@ -415,7 +427,7 @@ def build(case: Case, url: str, key_pem: str) -> MetricProvider:
     spec = MetricProviderSpec.model_validate(
         {"type": case.type, "address": url, **({"secretRef": {"name": "s"}} if secret else {}), **case.spec}
     )
-    client = httpx.AsyncClient()
+    client = make()
     context = MetricContext(client, client)
     provider: Any = registry("metric provider").get(case.type).configured(context, spec, secret)
     if hasattr(provider, "now"):
@@ -501,7 +513,7 @@ async def test_timeout_is_unavailable_after_retries(serve: Any) -> None:
         return 200, "{}"
 
     backend = serve(slow)
-    async with httpx.AsyncClient() as client:
+    async with make() as client:
         with pytest.raises(ProviderUnavailable, match=r"did not answer within 0.1s"):
             await call(client, "datadog", "GET", backend.url + "/api/v1/query", timeout=0.1)
     assert len(backend.requests) == 3
@@ -600,7 +612,7 @@ async def test_tls_is_verified_unless_the_template_skips_it(certificate: tuple[P
     answer = '{"status": "success", "data": {"resultType": "scalar", "result": [0, "1"]}}'
     server = Server(lambda _p, _n: (200, answer), tls=certificate)
     try:
-        context = MetricContext(httpx.AsyncClient(), httpx.AsyncClient(verify=False))
+        context = MetricContext(make(), make(verify=False))
         prometheus = registry("metric provider").get("prometheus")
         strict = prometheus.configured(context, MetricProviderSpec(type="prometheus", address=server.url), {})
         with pytest.raises(ProviderConfigError, match="TLS certificate not trusted"):

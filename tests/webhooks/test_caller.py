@@ -10,12 +10,23 @@ import httpx
 import pytest
 
 from flagger_py.model.canary import Canary
+from flagger_py.operator.transport import http_client
 from flagger_py.webhooks.caller import HttpWebhookCaller, checksum
 from tests.webhooks.server import Server, Sleeps, canary
 
+CLIENTS: dict[str, Callable[..., httpx.AsyncClient]] = {"httpx": httpx.AsyncClient, "aiohttp": http_client}
+make = CLIENTS["httpx"]
+
+
+@pytest.fixture(autouse=True, params=list(CLIENTS))
+def transport(request: pytest.FixtureRequest) -> None:
+    """Every test runs with httpx's own transport and with the controller's (aiohttp)."""
+    global make  # noqa: PLW0603 - the helper below reads it
+    make = CLIENTS[request.param]
+
 
 async def call(c: Canary, kind: str, sleeps: Sleeps | None = None, insecure: bool = False) -> Any:
-    async with httpx.AsyncClient() as client, httpx.AsyncClient(verify=False) as loose:
+    async with make() as client, make(verify=False) as loose:
         caller = HttpWebhookCaller(client, loose if insecure else None, sleep=sleeps or Sleeps())
         return await caller.call(c, kind, "Progressing")  # type: ignore[arg-type]
 
