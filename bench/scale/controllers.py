@@ -102,7 +102,7 @@ class Controller:
                 return
             self.samples.append(Sample(time.monotonic(), cpu, rss))
             count += 1
-            if self.name == "flagger-py" and count % 5 == 0:  # the gauge is the worst of 10 s
+            if self.name == "flagger-py" and count % 10 == 0:  # the gauge is the worst of 10 s
                 lag = self.metric("flagger_py_event_loop_lag_seconds")
                 if lag is not None:
                     self.lag_samples.append((time.monotonic(), lag))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from kubernetes import config as k8s_config
 from flagger_py.errors import KubeError
 
 IN_CLUSTER_HOST = "KUBERNETES_SERVICE_HOST"
+REFRESH_SECONDS = 60.0
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Connection:
     verify: bool | str
     cert: tuple[str, str] | None
     configuration: Any
+    refreshed_at: float = float("-inf")
 
     @classmethod
     def load(cls, kubeconfig: str | None = None, context: str | None = None) -> Connection:
@@ -52,10 +55,13 @@ class Connection:
         return cls(server=str(cfg.host).rstrip("/"), verify=verify, cert=cert, configuration=cfg)
 
     async def authorization(self) -> str | None:
-        """The Authorization header value, refreshed first when the credentials expire (exec plugins,
-        rotated service account tokens)."""
+        """The Authorization header value. Credentials that can expire (exec plugins, rotated service
+        account tokens) are refreshed at most once a minute, in a thread: the kubernetes package's hook
+        re-reads files and the environment, far too costly for every request."""
         cfg = self.configuration
-        if cfg.refresh_api_key_hook is not None:
+        now = time.monotonic()
+        if cfg.refresh_api_key_hook is not None and now - self.refreshed_at >= REFRESH_SECONDS:
+            self.refreshed_at = now
             await asyncio.to_thread(cfg.refresh_api_key_hook, cfg)
         keys = cfg.api_key or {}
         # The key name differs between kubernetes client versions ("authorization", "BearerToken").
