@@ -25,6 +25,12 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--controllers", default="flagger-py,flagger", help="which controllers to run")
     p.add_argument("--interval", default="10s", help="analysis interval (Flagger's minimum is 10s)")
     p.add_argument("--iterations", type=int, default=3, help="blue/green iterations per release")
+    p.add_argument(
+        "--release-timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for a release before reporting how far it got (default: from N)",
+    )
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     return p.parse_args(argv)
 
@@ -33,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     names = args.controllers.split(",")
-    settings = Settings(args.interval, args.iterations)
+    settings = Settings(args.interval, args.iterations, args.release_timeout)
     if "flagger" in names:
         subprocess.run([str(ROOT / "testenv" / "flagger.sh")], check=True)
     minimum, steps = theoretical_minimum(settings)
@@ -66,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{name}: {n} canaries FAILED: {exc} (log: {log})", flush=True)
                     results.append({"controller": name, "n": n, "error": str(exc)[:2000]})
                     continue
+                done = "promoted" if result["finished"] else f"NOT all promoted: {result['phases_at_end']}"
                 print(
-                    f"{name}: {n} canaries promoted in {result['wall_seconds']}s "
+                    f"{name}: {n} canaries {done} after {result['wall_seconds']}s "
                     f"({time.monotonic() - started:.0f}s with setup)",
                     flush=True,
                 )
@@ -80,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     path, png = report.write(results, args.out, stamp)
     print(f"\nresults: {path}, plot: {png}")
     print(f"machine: {report.machine()}")
-    return 0 if len(finished) == len(results) else 1
+    return 0 if len(finished) == len(results) and all(r["finished"] for r in finished) else 1
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def _cell(result: dict[str, Any] | None, key: str) -> str:
     if result is None:
         return "-"
     if key == "outcome":
-        return f"{result['promoted']}/{result['lost']}/{result['duplicated']}"
+        cell = f"{result['promoted']}/{result['lost']}/{result['duplicated']}"
+        return cell if result.get("finished", True) else f"{cell} ({result['pending']} pending)"
     value = result.get(key)
     if value is None:
         return "n/a"

@@ -23,6 +23,7 @@ from .environment import Environment, user
 class Settings:
     interval: str = "10s"
     iterations: int = 3
+    release_timeout: float | None = None  # seconds; default: generous, from N and the minimum
 
     @property
     def seconds(self) -> float:
@@ -102,7 +103,8 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
     release_mono, release_wall = time.monotonic(), time.time()
     workload.release(api, namespace, n)
     minimum, _ = theoretical_minimum(settings)
-    done_mono = workload.wait_for(api, namespace, n, "Succeeded", timeout=4 * minimum + 3.0 * n + 120)
+    limit = settings.release_timeout or 4 * minimum + 3.0 * n + 120
+    done_mono, final = workload.wait_until(api, namespace, n, "Succeeded", limit)
     done_wall = release_wall + (done_mono - release_mono)
     queries_after, metrics_after = env.prometheus_queries(), controller.metrics_text()
     idle_wall = time.time()  # steady state: every canary promoted, still ticking
@@ -159,9 +161,13 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
         "lateness_samples": len(late),
         "event_loop_lag_p99_seconds": quantile(lag, 0.99),
         "prometheus_queries_per_canary_tick": round((queries_after - queries_before) / ticks, 3),
+        "finished": final.get("Succeeded", 0) == n,
+        "phases_at_end": dict(final),
         "promoted": sum(1 for c in promoted.values() if c >= 1),
         "duplicated": sum(1 for c in promoted.values() if c > 1),
-        "lost": n - sum(1 for c in promoted.values() if c >= 1),
+        # at a timeout, canaries still releasing are pending, not lost
+        "lost": max(0, final.get("Succeeded", 0) - sum(1 for c in promoted.values() if c >= 1)),
+        "pending": n - final.get("Succeeded", 0),
     }
     if controller.name == "flagger-py":
         for q in (0.5, 0.99):

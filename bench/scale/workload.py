@@ -114,14 +114,25 @@ def phases(api: Api, namespace: str) -> Counter[str]:
 
 def wait_for(api: Api, namespace: str, n: int, phase: str, timeout: float, every: float = 2.0) -> float:
     """Until all n canaries are in ``phase``; the monotonic time it happened. RuntimeError on timeout."""
+    at, seen = wait_until(api, namespace, n, phase, timeout, every)
+    if seen.get(phase, 0) != n:
+        raise RuntimeError(
+            f"{namespace}: after {timeout:.0f}s not all {n} canaries are {phase}: {dict(seen)}"
+        )
+    return at
+
+
+def wait_until(
+    api: Api, namespace: str, n: int, phase: str, timeout: float, every: float = 2.0
+) -> tuple[float, Counter[str]]:
+    """Until all n canaries are in ``phase`` or ``timeout`` passed: (monotonic time, phases then)."""
     deadline = time.monotonic() + timeout
     seen: Counter[str] = Counter()
-    while time.monotonic() < deadline:
+    while True:
         seen = phases(api, namespace)
-        if seen.get(phase, 0) == n:
-            return time.monotonic()
+        if seen.get(phase, 0) == n or time.monotonic() >= deadline:
+            return time.monotonic(), seen
         time.sleep(every)
-    raise RuntimeError(f"{namespace}: after {timeout:.0f}s not all {n} canaries are {phase}: {dict(seen)}")
 
 
 def promotions(api: Api, namespace: str) -> Counter[str]:
