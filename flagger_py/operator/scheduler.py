@@ -41,6 +41,7 @@ class Scheduler:
         if kind == "DELETED":
             self._deleted(key, body)
             return
+        body = _lean(body)
         old = self.bodies.get(key)
         self.bodies[key] = body
         if key not in self.tasks:
@@ -53,7 +54,7 @@ class Scheduler:
         """Our own status write: a fresher Canary than the watch may have delivered yet."""
         key = _key(body)
         if key in self.bodies:
-            self.bodies[key] = body
+            self.bodies[key] = _lean(body)
 
     def _deleted(self, key: Key, body: Mapping[str, Any]) -> None:
         # A tick in progress finishes (its last Event must not be cut off); then the task ends.
@@ -128,6 +129,14 @@ class Scheduler:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.tasks.clear()
+
+
+def _lean(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The Canary without ``metadata.managedFields`` (kept for every Canary, never read)."""
+    meta = body.get("metadata") or {}
+    if "managedFields" not in meta:
+        return body
+    return {**body, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
 def _key(body: Mapping[str, Any]) -> Key:

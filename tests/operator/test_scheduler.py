@@ -69,3 +69,16 @@ async def test_a_wake_up_is_not_counted_as_lateness() -> None:
     await scheduler.stop()
     assert fake.ticks == ["a", "a"]
     assert late == []
+
+
+async def test_managed_fields_are_not_kept() -> None:
+    fake = Ticking(10.0)
+    scheduler = Scheduler(cast(Reconciler, fake), None)
+    body = canary("a")
+    body["metadata"]["managedFields"] = [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}]
+    scheduler.seen(None, body)
+    scheduler.written({**body, "status": {"phase": "Progressing"}})
+    await scheduler.stop()
+    kept = scheduler.bodies[("test", "a")]
+    assert "managedFields" not in kept["metadata"]
+    assert kept["status"] == {"phase": "Progressing"}
