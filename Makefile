@@ -15,11 +15,12 @@ demo: venv
 
 test: system-deps testenv venv lint typecheck layers pytest
 
-# SIZES=10,100 make bench for a quick run; results in bench/results/ (git-ignored)
+# SIZES=10,100 make bench for a quick run; BENCH_ARGS="--release-timeout 600" caps each release;
+# results in bench/results/ (git-ignored)
 SIZES ?= 10,100,1000
 bench: system-deps testenv venv
 	$(BIN)/python -m pip install -q -e '.[bench]'
-	$(BIN)/python -m bench.scale --sizes $(SIZES)
+	$(BIN)/python -m bench.scale --sizes $(SIZES) $(BENCH_ARGS)
 
 venv: $(STAMP)
 
