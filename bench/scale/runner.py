@@ -163,11 +163,13 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
         "prometheus_queries_per_canary_tick": round((queries_after - queries_before) / ticks, 3),
         "finished": final.get("Succeeded", 0) == n,
         "phases_at_end": dict(final),
-        "promoted": sum(1 for c in promoted.values() if c >= 1),
+        # promoted: from phases (client-go's event spam filter can drop a controller's Events);
+        # duplicated: more than one promotion Event for one canary
+        "promoted": final.get("Succeeded", 0),
         "duplicated": sum(1 for c in promoted.values() if c > 1),
         # at a timeout, canaries still releasing are pending, not lost
-        "lost": max(0, final.get("Succeeded", 0) - sum(1 for c in promoted.values() if c >= 1)),
-        "pending": n - final.get("Succeeded", 0),
+        "lost": final.get("Failed", 0),  # rolled back although healthy
+        "pending": n - final.get("Succeeded", 0) - final.get("Failed", 0),
     }
     if controller.name == "flagger-py":
         for q in (0.5, 0.99):
