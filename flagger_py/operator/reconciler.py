@@ -225,15 +225,18 @@ def _log_decision(canary: Canary, result: TickResult, seconds: float) -> None:
     """One line per decision: INFO when it changed something, DEBUG when the canary only waited."""
     before = canary.status or CanaryStatus()
     after = result.decision.status
-    actions = [type(a).__name__ for a in result.decision.actions]
     changed = (before.phase, before.canary_weight, before.iterations, before.failed_checks) != (
         after.phase,
         after.canary_weight,
         after.iterations,
         after.failed_checks,
     )
+    level = logging.INFO if changed or result.error else logging.DEBUG
+    if not decisions.isEnabledFor(level):  # every tick passes here: build the record only when logged
+        return
+    actions = [type(a).__name__ for a in result.decision.actions]
     decisions.log(
-        logging.INFO if changed or result.error else logging.DEBUG,
+        level,
         "decided %s: %s",
         _key(canary),
         after.phase,

@@ -18,7 +18,6 @@ import contextlib
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -27,6 +26,7 @@ from flagger_py.domain import settings
 from flagger_py.domain.verdicts import DURATION, Check
 from flagger_py.engine.tick import TickResult
 from flagger_py.model.canary import Canary
+from flagger_py.workload.readiness import epoch
 
 # Flagger's flagger_canary_status: 0 Progressing, 2 Failed, 1 anything else.
 STATUS_PROGRESSING, STATUS_OTHER, STATUS_FAILED = 0, 1, 2
@@ -243,15 +243,8 @@ def _run_started(canary: Canary) -> float | None:
     """When the run that is ending began: the Reconciling condition turned True with the new revision."""
     for condition in (canary.status.conditions if canary.status else ()) or ():
         if condition.type == "Reconciling" and condition.status == "True" and condition.last_transition_time:
-            return _epoch(condition.last_transition_time)
+            return epoch(condition.last_transition_time)
     return None
-
-
-def _epoch(text: str) -> float | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _remove(metric: Any, labels: tuple[str, ...]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from flagger_py.testing.cluster import Cluster, free_port
+from tests.cluster import kube
 
 TICK = "1s"
 
@@ -130,3 +131,17 @@ def eventually(what: str, check: Callable[[], Any], timeout: float = 60.0, inter
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def release_with_credentials(cluster: Cluster, ns: str, controllers: Controllers, kubeconfig: Path) -> None:
+    """The Canary ``podinfo`` already applied in ``ns`` goes through a whole release (initialization,
+    promotion, revertOnDeletion finalization, leader election) by a controller that authenticates with
+    ``kubeconfig``, without a Warning Event."""
+    controllers("--enable-leader-election", "true", "--leader-election-namespace", ns, kubeconfig=kubeconfig)
+    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
+    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
+    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 60)
+    assert not [e for e in kube.events(cluster, ns) if e["type"] == "Warning"]
+    path = f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo"
+    cluster.api.delete(path)
+    eventually("the Canary finalized", lambda: not kube.exists(cluster, path), 60)

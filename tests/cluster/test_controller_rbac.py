@@ -11,7 +11,7 @@ import yaml
 
 from flagger_py.testing.cluster import Cluster
 from tests.cluster import kube, workloads
-from tests.cluster.controller import Controllers, eventually
+from tests.cluster.controller import Controllers, release_with_credentials
 from tests.paths import REPO
 
 RBAC = REPO / "deploy" / "rbac.yaml"
@@ -60,15 +60,4 @@ def test_a_release_runs_with_the_documented_rbac(
     dep["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [{"configMapRef": {"name": "cfg"}}]
     cluster.api.apply(dep)
     cluster.api.apply(workloads.bluegreen(ns, revertOnDeletion=True))
-    election = ("--enable-leader-election", "true", "--leader-election-namespace", ns)
-    controllers(*election, kubeconfig=service_account_kubeconfig)
-    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
-    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
-    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 60)
-    assert not [e for e in kube.events(cluster, ns) if e["type"] == "Warning"]
-    cluster.api.delete(f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo")
-    eventually(
-        "the Canary finalized",
-        lambda: not kube.exists(cluster, f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo"),
-        60,
-    )
+    release_with_credentials(cluster, ns, controllers, service_account_kubeconfig)

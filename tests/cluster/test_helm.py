@@ -12,7 +12,7 @@ import yaml
 from flagger_py.testing.cluster import Api, Cluster
 from tests.charts.helm import VALUES, helm, objects
 from tests.cluster import kube, workloads
-from tests.cluster.controller import Controllers, eventually
+from tests.cluster.controller import Controllers, release_with_credentials
 from tests.paths import CHARTS, TESTENV_CRDS, THIRDPARTY_CRDS
 
 MONITORING_CRDS = ("monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_podmonitors.yaml")
@@ -118,17 +118,7 @@ def test_a_release_runs_as_the_charts_service_account_and_nothing_more(
 
     cluster.api.apply(workloads.deployment(ns, replicas=1))
     cluster.api.apply(workloads.bluegreen(ns, revertOnDeletion=True))
-    controllers("--enable-leader-election", "true", "--leader-election-namespace", ns, kubeconfig=config)
-    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
-    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
-    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 60)
-    assert not [e for e in kube.events(cluster, ns) if e["type"] == "Warning"]
-    cluster.api.delete(f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo")
-    eventually(
-        "finalized",
-        lambda: not kube.exists(cluster, f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo"),
-        60,
-    )
+    release_with_credentials(cluster, ns, controllers, config)
 
     refused = [
         ("DELETE", f"/api/v1/namespaces/{ns}/pods/anything"),
