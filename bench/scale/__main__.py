@@ -31,6 +31,12 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="seconds to wait for a release before reporting how far it got (default: from N)",
     )
+    p.add_argument(
+        "--flagger-qps",
+        type=int,
+        default=1000,
+        help="Flagger's -kubeconfig-qps (burst twice that); its default, 100, starves it at N=1000",
+    )
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     return p.parse_args(argv)
 
@@ -61,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                     controller = Controller.flagger_py(kubeconfig, namespace, metrics_server, log)
                 else:
                     controller = Controller.flagger(
-                        BIN / "flagger", kubeconfig, namespace, metrics_server, log
+                        BIN / "flagger", kubeconfig, namespace, metrics_server, log, args.flagger_qps
                     )
                 started = time.monotonic()
                 print(f"{name}: {n} canaries ...", flush=True)

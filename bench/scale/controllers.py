@@ -31,10 +31,14 @@ def flagger_py_argv(kubeconfig: Path, namespace: str, port: int, metrics_server:
     ]  # fmt: skip
 
 
-def flagger_argv(binary: Path, kubeconfig: Path, namespace: str, port: int, metrics_server: str) -> list[str]:
+def flagger_argv(
+    binary: Path, kubeconfig: Path, namespace: str, port: int, metrics_server: str, qps: int
+) -> list[str]:
     return [
         str(binary),
         f"-kubeconfig={kubeconfig}",
+        f"-kubeconfig-qps={qps}",
+        f"-kubeconfig-burst={max(250, 2 * qps)}",
         f"-namespace={namespace}",
         "-mesh-provider=kubernetes",
         f"-metrics-server={metrics_server}",
@@ -71,10 +75,11 @@ class Controller:
 
     @classmethod
     def flagger(
-        cls, binary: Path, kubeconfig: Path, namespace: str, metrics_server: str, log: Path
+        cls, binary: Path, kubeconfig: Path, namespace: str, metrics_server: str, log: Path, qps: int
     ) -> Controller:
         port = free_port()
-        return cls("flagger", flagger_argv(binary, kubeconfig, namespace, port, metrics_server), port, log)
+        argv = flagger_argv(binary, kubeconfig, namespace, port, metrics_server, qps)
+        return cls("flagger", argv, port, log)
 
     def start(self) -> Controller:
         self.process = subprocess.Popen(self.argv, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)

@@ -18,7 +18,8 @@ async def serve(port: int, telemetry: Telemetry, ready: Callable[[], bool]) -> w
         return web.Response(text="ok\n") if ready() else web.Response(status=503, text="not leading\n")
 
     async def metrics(_: web.Request) -> web.Response:
-        return web.Response(body=telemetry.render(), content_type="text/plain", charset="utf-8")
+        body = await telemetry.render_off_loop()
+        return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
     app = web.Application()
     app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)])

@@ -17,7 +17,8 @@ from flagger_py.kube.caches import Caches
 from flagger_py.operator.reconciler import Reconciler
 
 log = logging.getLogger("flagger_py.controller")
-Key = tuple[str, str]
+Key = tuple[str, str]  # namespace, name
+Target = tuple[str, str, str]  # namespace, kind, name of the workload a Canary points at
 
 
 class Scheduler:
@@ -34,6 +35,7 @@ class Scheduler:
         self.tasks: dict[Key, asyncio.Task[None]] = {}
         self.wake: dict[Key, asyncio.Event] = {}
         self.background: set[asyncio.Task[None]] = set()
+        self.claims: dict[Target, set[Key]] = {}  # which Canaries point at each workload
 
     def seen(self, kind: str | None, body: Mapping[str, Any]) -> None:
         """A watch event (kind ADDED, MODIFIED, DELETED, or None for the initial listing)."""
@@ -43,7 +45,7 @@ class Scheduler:
             return
         body = _lean(body)
         old = self.bodies.get(key)
-        self.bodies[key] = body
+        self._store(key, body, old)
         if key not in self.tasks:
             self.wake[key] = self.wake.get(key) or asyncio.Event()
             self.tasks[key] = asyncio.create_task(self._run(key), name=f"canary {key[1]}.{key[0]}")
@@ -53,12 +55,32 @@ class Scheduler:
     def written(self, body: Mapping[str, Any]) -> None:
         """Our own status write: a fresher Canary than the watch may have delivered yet."""
         key = _key(body)
-        if key in self.bodies:
-            self.bodies[key] = _lean(body)
+        old = self.bodies.get(key)
+        if old is not None:
+            self._store(key, _lean(body), old)
+
+    def _store(self, key: Key, body: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        self.bodies[key] = body
+        target = _target(key, body)
+        if old is not None:
+            before = _target(key, old)
+            if before == target:
+                return
+            self._unclaim(key, before)
+        self.claims.setdefault(target, set()).add(key)
+
+    def _unclaim(self, key: Key, target: Target) -> None:
+        keys = self.claims.get(target)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self.claims[target]
 
     def _deleted(self, key: Key, body: Mapping[str, Any]) -> None:
         # A tick in progress finishes (its last Event must not be cut off); then the task ends.
-        self.bodies.pop(key, None)
+        old = self.bodies.pop(key, None)
+        if old is not None:
+            self._unclaim(key, _target(key, old))
         wake = self.wake.get(key)
         if wake is not None:
             wake.set()
@@ -81,15 +103,14 @@ class Scheduler:
 
     def claimed_by(self, key: Key) -> str | None:
         """The Canary that owns this one's target when two point at the same workload: the older
-        one (by creation time, then name) keeps it."""
+        one (by creation time, then name) keeps it. An index lookup: a tick costs the same at any N."""
         body = self.bodies.get(key)
         if body is None:
             return None
-        target = _target(body)
-        rivals = [b for k, b in self.bodies.items() if k != key and k[0] == key[0] and _target(b) == target]
-        if not rivals:
+        keys = self.claims.get(_target(key, body), ())
+        if len(keys) < 2:
             return None
-        first = min([body, *rivals], key=_age)
+        first = min((self.bodies[k] for k in keys), key=_age)
         return None if first is body else str(first["metadata"]["name"])
 
     async def _run(self, key: Key) -> None:
@@ -101,6 +122,11 @@ class Scheduler:
                 self.wake.pop(key, None)
 
     async def _ticks(self, key: Key) -> None:
+        """Ticks at a fixed rate, like Flagger's ticker: the next one is due an interval after this one
+        was due, however long this one took (at once if it took longer), so a busy API server slows a
+        release by its delays, not by the sum of every tick's duration."""
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while key in self.bodies:
             body = self.bodies[key]
             try:
@@ -115,11 +141,12 @@ class Scheduler:
             wake = self.wake.get(key)
             if wake is None:
                 break
-            loop = asyncio.get_running_loop()
-            due = loop.time() + delay
+            due = max(due + delay, loop.time())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), delay)
-            if not wake.is_set() and self.lateness is not None:  # woken by the clock, not by a change
+                await asyncio.wait_for(wake.wait(), due - loop.time())
+            if wake.is_set():  # woken by a change: the next interval counts from now
+                due = loop.time()
+            elif self.lateness is not None:  # woken by the clock
                 self.lateness(max(0.0, loop.time() - due))
             wake.clear()
 
@@ -151,9 +178,9 @@ def _woken(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     )
 
 
-def _target(body: Mapping[str, Any]) -> tuple[str, str]:
+def _target(key: Key, body: Mapping[str, Any]) -> Target:
     ref = (body.get("spec") or {}).get("targetRef") or {}
-    return (str(ref.get("kind")), str(ref.get("name")))
+    return (key[0], str(ref.get("kind")), str(ref.get("name")))
 
 
 def _age(body: Mapping[str, Any]) -> tuple[str, str]:

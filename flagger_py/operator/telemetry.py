@@ -8,7 +8,8 @@ checks, whole-release durations by outcome, event-loop lag, API requests and und
 
 Cardinality is bounded: per-canary series carry only name and namespace (plus the metric name of a
 check or the current phase) and are removed when the Canary is deleted; release durations carry only
-the outcome.
+the outcome. Like Flagger's (Go) exposition, counters and histograms have no ``_created`` series: a
+thousand canaries would add two thousand lines that no Flagger dashboard reads.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 
 from flagger_py.domain import settings
 from flagger_py.domain.verdicts import DURATION, Check
@@ -31,6 +39,8 @@ from flagger_py.workload.readiness import epoch
 # Flagger's flagger_canary_status: 0 Progressing, 2 Failed, 1 anything else.
 STATUS_PROGRESSING, STATUS_OTHER, STATUS_FAILED = 0, 1, 2
 OUTCOMES = {"promoted": "promoted", "rolled back": "rolled_back", "skipped": "skipped"}
+# Flagger's tick-duration buckets (client_golang's DefBuckets), so its dashboards' `le` selectors match.
+GO_DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 RELEASE_BUCKETS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
 LAG_PERIOD_SECONDS = 0.25
 LAG_WINDOW_SECONDS = 10.0
@@ -46,6 +56,7 @@ class Telemetry:
     """Holds the registry; implements the reconciler's ``Observer``."""
 
     def __init__(self) -> None:
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # process-wide; our only registry
         self.registry = r = CollectorRegistry()
         self.info = Gauge(
             "flagger_info", "Version of the controller", ["version", "mesh_provider"], registry=r
@@ -64,6 +75,7 @@ class Telemetry:
             "flagger_canary_duration_seconds",
             "Wall time of an analysis tick",
             ["name", "namespace"],
+            buckets=GO_DEFAULT_BUCKETS,
             registry=r,
         )
         self.successes = Counter(
@@ -144,6 +156,18 @@ class Telemetry:
         self._dropped = source
 
     def render(self) -> bytes:
+        self.refresh()
+        return generate_latest(self.registry)
+
+    async def render_off_loop(self) -> bytes:
+        """``render()`` with the exposition, which grows with the number of canaries (tens of ms at a
+        thousand), in a worker thread: a scrape must not stall the ticks. The client's metrics are
+        thread-safe; the sources are read here, on the loop."""
+        self.refresh()
+        return await asyncio.to_thread(generate_latest, self.registry)
+
+    def refresh(self) -> None:
+        """Bring the series computed at scrape time up to date from their sources."""
         if self._requests is not None:
             for verb, count in self._requests().items():
                 self.api_requests.labels(verb).inc(count - self._counted[verb])
@@ -155,7 +179,6 @@ class Telemetry:
                 self.total.labels(namespace).set(count)
         if self._dropped is not None:
             self.undelivered.set(self._dropped())
-        return generate_latest(self.registry)
 
     # --- what the controller reports ----------------------------------------------------------------
 

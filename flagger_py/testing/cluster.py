@@ -374,6 +374,8 @@ class LocalCluster(Cluster):
                 *common,
                 "--bind-address=127.0.0.1",
                 f"--secure-port={free_port()}",
+                "--kube-api-qps=200",  # binds a thousand pods in seconds, not the default 50 per second
+                "--kube-api-burst=400",
             ],
         )
         self._spawn(

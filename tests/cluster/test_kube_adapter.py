@@ -14,11 +14,13 @@ from flagger_py.kube.cache import Informer
 from flagger_py.kube.caches import config_summary
 from flagger_py.kube.client import KubeClient, connect
 from flagger_py.kube.connection import Connection
+from flagger_py.kube.events import KubeEvents
 from flagger_py.kube.lookups import KubeLookup
 from flagger_py.kube.status import KubeStatus
 from flagger_py.model.canary import Canary, CanaryStatus
 from flagger_py.operator.leader import LeaderLease
 from flagger_py.testing.cluster import Cluster
+from flagger_py.testing.memory import VirtualClock
 from tests.cluster import kube, workloads
 
 
@@ -135,3 +137,55 @@ def test_metric_templates_come_from_the_cache_and_are_parsed_once(
         task.cancel()
 
     run(flagger_crds, test)
+
+
+def test_a_repeated_event_is_one_event_whose_count_is_written_at_most_once_a_minute(
+    kube_cluster: Cluster, namespace: str
+) -> None:
+    canary = Canary.model_validate(
+        {
+            "apiVersion": "flagger.app/v1beta1",
+            "kind": "Canary",
+            "metadata": {"name": "podinfo", "namespace": namespace, "uid": "u-1"},
+            "spec": workloads.bluegreen(namespace)["spec"],
+        }
+    )
+    clock = VirtualClock()
+    waiting = "podinfo.x waiting for rollout to finish: 0 of 1 updated replicas are available"
+
+    async def test(client: KubeClient) -> None:
+        events = KubeEvents(client, clock)
+
+        async def recorded() -> list[tuple[str, int, str]]:
+            items = (await client.list(r.EVENTS, namespace))["items"]
+            return sorted((e["message"], e["count"], e["lastTimestamp"]) for e in items)
+
+        writes = client.requests["create"] + client.requests["patch"]
+        for _ in range(6):  # one tick every 10 s: one create, then repeats counted in memory
+            await events.emit(canary, "Normal", waiting)
+            clock.advance(10)
+        assert client.requests["create"] + client.requests["patch"] == writes + 1
+        assert await recorded() == [(waiting, 1, "2026-01-01T00:00:00Z")]
+
+        await events.emit(canary, "Normal", waiting)  # a minute after the create: written
+        assert await recorded() == [(waiting, 7, "2026-01-01T00:01:00Z")]
+        clock.advance(10)
+        await events.emit(canary, "Normal", waiting)
+        clock.advance(10)
+        await events.emit(canary, "Normal", "Starting canary analysis")  # moving on writes the repeat
+        assert await recorded() == [
+            ("Starting canary analysis", 1, "2026-01-01T00:01:20Z"),
+            (waiting, 8, "2026-01-01T00:01:10Z"),
+        ]
+        assert client.requests["create"] + client.requests["patch"] == writes + 4
+
+        await client.delete(r.EVENTS, namespace, _name(await client.list(r.EVENTS, namespace), waiting))
+        clock.advance(60)
+        await events.emit(canary, "Normal", waiting)  # expired: recorded again
+        assert (waiting, 1, "2026-01-01T00:02:20Z") in await recorded()
+
+    run(kube_cluster, test)
+
+
+def _name(events: dict[str, Any], message: str) -> str:
+    return str(next(e["metadata"]["name"] for e in events["items"] if e["message"] == message))

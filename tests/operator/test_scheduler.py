@@ -14,20 +14,27 @@ from flagger_py.operator.scheduler import Scheduler
 class Ticking:
     """Stands in for the Reconciler: records ticks, asks for the next one after ``delay`` seconds."""
 
-    def __init__(self, delay: float, block: float = 0.0) -> None:
-        self.delay, self.block = delay, block
+    def __init__(self, delay: float, block: float = 0.0, busy: float = 0.0) -> None:
+        self.delay, self.block, self.busy = delay, block, busy
         self.ticks: list[str] = []
+        self.started: list[float] = []
 
     async def tick(self, body: Mapping[str, Any], claimed_by: str | None = None) -> float:
         self.ticks.append(body["metadata"]["name"] + (f" (claimed by {claimed_by})" if claimed_by else ""))
+        self.started.append(asyncio.get_running_loop().time())
         if self.block:
             time.sleep(self.block)  # a blocking call: the other canaries' ticks start late
+        if self.busy:
+            await asyncio.sleep(self.busy)  # waiting on the API server, a webhook, a metric query
         return self.delay
 
     def interval(self, body: Mapping[str, Any]) -> float:
         return float(body.get("interval", self.delay))
 
     def forget(self, body: Mapping[str, Any]) -> None:
+        pass
+
+    async def deleted(self, body: Mapping[str, Any], primary_replicas: int | None) -> None:
         pass
 
 
@@ -58,6 +65,30 @@ async def test_a_blocked_loop_shows_as_lateness_of_the_other_canaries() -> None:
     assert max(late) >= 0.1
 
 
+async def test_ticks_keep_a_fixed_rate_however_long_each_one_takes() -> None:
+    fake = Ticking(0.2, busy=0.15)
+    scheduler = Scheduler(cast(Reconciler, fake), None)
+    scheduler.seen(None, canary("a"))
+    await asyncio.sleep(1.1)
+    await scheduler.stop()
+    gaps = [b - a for a, b in zip(fake.started, fake.started[1:], strict=False)]
+    assert len(gaps) >= 4
+    assert sum(gaps) / len(gaps) < 0.27  # 0.2 apart, not 0.35 (the interval after each tick's end)
+
+
+async def test_a_tick_longer_than_the_interval_is_followed_at_once() -> None:
+    late: list[float] = []
+    fake = Ticking(0.1, busy=0.25)
+    scheduler = Scheduler(cast(Reconciler, fake), None, late.append)
+    scheduler.seen(None, canary("a"))
+    await asyncio.sleep(0.6)
+    await scheduler.stop()
+    gaps = [b - a for a, b in zip(fake.started, fake.started[1:], strict=False)]
+    assert gaps
+    assert all(gap < 0.32 for gap in gaps)  # 0.25, the tick's own length: no extra interval after it
+    assert all(seconds < 0.05 for seconds in late)  # an overrun is not lateness: the next one was due now
+
+
 async def test_a_wake_up_is_not_counted_as_lateness() -> None:
     late: list[float] = []
     fake = Ticking(10.0)
@@ -82,3 +113,38 @@ async def test_managed_fields_are_not_kept() -> None:
     kept = scheduler.bodies[("test", "a")]
     assert "managedFields" not in kept["metadata"]
     assert kept["status"] == {"phase": "Progressing"}
+
+
+def aimed(name: str, target: str, created: str, namespace: str = "test") -> dict[str, Any]:
+    return {
+        "metadata": {"name": name, "namespace": namespace, "generation": 1, "creationTimestamp": created},
+        "spec": {"targetRef": {"kind": "Deployment", "name": target}},
+    }
+
+
+async def test_the_older_canary_keeps_a_shared_target_as_canaries_come_change_and_go() -> None:
+    scheduler = Scheduler(cast(Reconciler, Ticking(10.0)), None)
+    scheduler.seen(None, aimed("old", "podinfo", "2026-01-01T00:00:00Z"))
+    scheduler.seen(None, aimed("new", "podinfo", "2026-01-02T00:00:00Z"))
+    scheduler.seen(None, aimed("elsewhere", "podinfo", "2025-01-01T00:00:00Z", namespace="other"))
+    scheduler.seen(None, aimed("alone", "backend", "2025-01-01T00:00:00Z"))
+    assert scheduler.claimed_by(("test", "new")) == "old"
+    assert scheduler.claimed_by(("test", "old")) is None
+    assert scheduler.claimed_by(("other", "elsewhere")) is None  # another namespace's podinfo
+    assert scheduler.claimed_by(("test", "alone")) is None
+
+    scheduler.seen("MODIFIED", aimed("old", "frontend", "2026-01-01T00:00:00Z"))  # retargeted
+    assert scheduler.claimed_by(("test", "new")) is None
+    scheduler.seen("MODIFIED", aimed("old", "podinfo", "2026-01-01T00:00:00Z"))
+    scheduler.written({**aimed("old", "podinfo", "2026-01-01T00:00:00Z"), "status": {"phase": "Progressing"}})
+    assert scheduler.claimed_by(("test", "new")) == "old"
+
+    scheduler.seen("DELETED", aimed("old", "podinfo", "2026-01-01T00:00:00Z"))
+    assert scheduler.claimed_by(("test", "new")) is None
+    assert scheduler.claims == {
+        ("test", "Deployment", "podinfo"): {("test", "new")},
+        ("other", "Deployment", "podinfo"): {("other", "elsewhere")},
+        ("test", "Deployment", "backend"): {("test", "alone")},
+    }
+    await scheduler.stop()
+    await asyncio.gather(*scheduler.background, return_exceptions=True)

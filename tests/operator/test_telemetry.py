@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -128,6 +129,20 @@ def test_ticks_and_releases() -> None:
     assert value(t, "flagger_py_release_duration_seconds_bucket", outcome="promoted", le="900.0") == 1
 
 
+def test_tick_durations_use_flaggers_buckets_and_nothing_has_created_series() -> None:
+    t = Telemetry()
+    t.ticked(canary(started_ago=600), tick(act.RecordRelease("promoted"), phase="Succeeded"), 0.1)
+    text = t.render().decode()
+    bounds = [
+        line.split('le="', 1)[1].split('"', 1)[0]
+        for line in text.splitlines()
+        if line.startswith("flagger_canary_duration_seconds_bucket{")
+    ]
+    go = ("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf")
+    assert bounds == list(go)
+    assert "_created" not in text
+
+
 def test_a_release_without_a_start_time_is_counted_but_not_timed() -> None:
     t = Telemetry()
     t.ticked(canary(), tick(act.RecordRelease("promoted")), 0.1)
@@ -187,6 +202,28 @@ def test_info_and_dropped_alerts() -> None:
     dropped[0] = 4
     assert value(t, "flagger_info", version="0.1.0", mesh_provider="istio") == 1
     assert value(t, "flagger_py_alerts_dropped") == 4
+
+
+async def test_a_scrape_renders_off_the_event_loop_with_sources_read_on_it() -> None:
+    t = Telemetry()
+    threads: dict[str, int] = {}
+
+    def requests() -> dict[str, int]:
+        threads["sources"] = threading.get_ident()
+        return {"get": 2}
+
+    class Recorder:  # a collector: called by the exposition
+        def collect(self) -> list[Any]:
+            threads["exposition"] = threading.get_ident()
+            return []
+
+    t.count_requests(requests)
+    t.registry.register(Recorder())
+    text = (await t.render_off_loop()).decode()
+    assert 'flagger_py_api_requests_total{verb="get"} 2.0' in text
+    assert threads["sources"] == threading.get_ident()
+    assert threads["exposition"] != threading.get_ident()
+    assert text == t.render().decode()
 
 
 async def test_event_loop_lag_shows_a_blocked_loop() -> None:
