@@ -109,7 +109,7 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
     queries_after, metrics_after = env.prometheus_queries(), controller.metrics_text()
     idle_wall = time.time()  # steady state: every canary promoted, still ticking
     time.sleep(3 * settings.seconds)
-    idle_end = time.time()
+    idle_end, settled_at = time.time(), time.monotonic()  # all promoted, three intervals later
     time.sleep(3)  # the audit log's batch flushes
     controller.stop()
 
@@ -156,6 +156,8 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
         "rss_baseline_mib": round(baseline / 2**20, 1),
         "rss_peak_mib": round(peak / 2**20, 1),
         "rss_per_canary_kib": round((peak - baseline) / n / 1024, 1),
+        "rss_settled_mib": round(controller.rss_at(settled_at) / 2**20, 1),
+        "rss_settled_per_canary_kib": round((controller.rss_at(settled_at) - baseline) / n / 1024, 1),
         "lateness_p50_seconds": quantile(late, 0.5),
         "lateness_p99_seconds": quantile(late, 0.99),
         "lateness_samples": len(late),
