@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -119,6 +120,12 @@ class Process:
         self.caches = Caches(self.client, settings.namespace or None)
         await self.caches.start()
         wired = build(settings, self.client, self.caches, self.http, self.api_http, self.telemetry)
+        # What exists now (modules, kopf, the clients: ~100k objects) lives as long as the process.
+        # Out of the garbage collector's sight, every full collection (which stalls the event loop)
+        # skips them: 85 ms less each on the benchmark machine. Frozen objects are still freed when
+        # their last reference goes; only cycles among them would stay.
+        gc.collect()
+        gc.freeze()
         self.ready = True
         log.info("flagger-py %s started (namespace: %s)", __version__, settings.namespace or "all")
         try:

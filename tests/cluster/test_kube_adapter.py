@@ -47,6 +47,9 @@ def test_the_cache_follows_creates_changes_and_deletes_and_keeps_no_config_data(
         await client.apply(r.CONFIGMAPS, body)
         first = await _until(lambda: informer.get(namespace, "c"))
         assert "data" not in first
+        first["metadata"]["name"] = "changed by the caller"  # a copy: the cache is untouched
+        assert (informer.get(namespace, "c") or {})["metadata"]["name"] == "c"
+        first["metadata"]["name"] = "c"
         await client.apply(r.CONFIGMAPS, {**body, "data": {"k": "v2"}})
         await _until(lambda: (informer.get(namespace, "c") or {}).get("checksum") != first["checksum"])
         await client.delete(r.CONFIGMAPS, namespace, "c")
