@@ -72,7 +72,7 @@ class KubeEvents:
         previous = self.latest.get(canary_key)
         self.latest[canary_key] = key
         if previous is not None and previous != key:
-            await self._flush(ns, previous)
+            await self._flush(ns, previous, now.seconds)
         known = self.recorded.get(key)
         if known is not None:
             self.recorded.move_to_end(key)
@@ -89,13 +89,18 @@ class KubeEvents:
             if self.latest.get(old[0]) == old:
                 del self.latest[old[0]]
 
-    async def _flush(self, ns: str, key: Key) -> None:
-        """Write the repeats of ``key`` not yet written (its canary has moved on to another event)."""
+    async def _flush(self, ns: str, key: Key, now: float) -> None:
+        """Write the repeats of ``key`` not yet written (its canary has moved on to another event); a
+        failure costs that count, never the new event."""
         known = self.recorded.get(key)
-        if known is not None and known.pending:
-            await self._bump(ns, key, known, None)
+        if known is None or not known.pending:
+            return
+        try:
+            await self._bump(ns, key, known, now)
+        except KubeError as exc:
+            log.warning("cannot update the count of event %s in %s: %s", known.name, ns, exc)
 
-    async def _bump(self, ns: str, key: Key, known: Recorded, now: float | None) -> bool:
+    async def _bump(self, ns: str, key: Key, known: Recorded, now: float) -> bool:
         """Patch ``count`` and ``lastTimestamp`` (the latest repeat's); False when the Event has expired
         (events live an hour by default), so it is recorded again."""
         count = known.count + known.pending
@@ -105,9 +110,7 @@ class KubeEvents:
         except KubeNotFound:
             del self.recorded[key]
             return False
-        known.count, known.pending = count, 0
-        if now is not None:
-            known.written_at = now
+        known.count, known.pending, known.written_at = count, 0, now
         return True
 
     def _event(self, canary: Canary, ns: str, type: EventType, message: str, now: str) -> dict[str, Any]:
