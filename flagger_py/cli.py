@@ -15,10 +15,12 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from flagger_py import __version__, plugins
+from flagger_py.domain.effective import DEFAULT_MESH_PROVIDER, ControllerDefaults
 from flagger_py.errors import Problem, SpecError
 from flagger_py.loadtester.main import main as loadtester_main
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import Verdict, check_document
+from flagger_py.model.duration import Duration
 from flagger_py.operator import main as controller
 from flagger_py.operator import settings as controller_settings
 from flagger_py.simulator import load, render
@@ -36,7 +38,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return validate(args.paths, out=sys.stdout, err=sys.stderr, quiet=args.quiet)
     if args.command == "simulate":
-        return run_simulation(args.canary, args.scenario, args.output, out=sys.stdout, err=sys.stderr)
+        return run_simulation(
+            args.canary,
+            args.scenario,
+            args.output,
+            out=sys.stdout,
+            err=sys.stderr,
+            mesh_provider=args.mesh_provider,
+            min_interval=args.min_interval,
+        )
     if args.command == "run":
         return run_controller(args, err=sys.stderr)
     if args.command == "plugins":
@@ -84,6 +94,21 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("canary", metavar="CANARY.yaml")
     sim.add_argument("--scenario", metavar="SCENARIO.yaml")
     sim.add_argument("--output", choices=("text", "json"), default="text")
+    sim.add_argument(
+        "--mesh-provider",
+        "-mesh-provider",
+        default=DEFAULT_MESH_PROVIDER,
+        metavar="NAME",
+        help="the controller's -mesh-provider: the router of a Canary without spec.provider "
+        f"(default: {DEFAULT_MESH_PROVIDER})",
+    )
+    sim.add_argument(
+        "--min-interval",
+        "-min-interval",
+        default="10s",
+        metavar="DURATION",
+        help="the controller's -min-interval: the shortest analysis interval honoured (default: 10s)",
+    )
     plugins_cmd = commands.add_parser("plugins", help="list installed plugins")
     plugins_cmd.add_argument("action", choices=("list",))
     commands.add_parser("loadtester", help="run the webhook test runner service", add_help=False)
@@ -158,9 +183,29 @@ def list_plugins(out: TextIO) -> int:
 
 
 def run_simulation(
-    canary_path: str, scenario_path: str | None, output: str, *, out: TextIO, err: TextIO
+    canary_path: str,
+    scenario_path: str | None,
+    output: str,
+    *,
+    out: TextIO,
+    err: TextIO,
+    mesh_provider: str = DEFAULT_MESH_PROVIDER,
+    min_interval: str = "10s",
 ) -> int:
     """Print the simulated timeline; 1 when the files are invalid, 2 when unreadable."""
+    try:
+        defaults = ControllerDefaults(mesh_provider, Duration.parse(min_interval).seconds)
+    except ValueError as exc:
+        print(f"flagger-py simulate: --min-interval: {exc}", file=err)
+        return EXIT_UNREADABLE
+    names = plugins.registry("router").names()
+    if mesh_provider not in names:
+        print(
+            f"flagger-py simulate: --mesh-provider: no router named {mesh_provider!r} is installed; "
+            f"available: {', '.join(names)}",
+            file=err,
+        )
+        return EXIT_UNREADABLE
     try:
         canary = load.canary_from(canary_path)
         scenario = load.scenario_from(scenario_path, canary)
@@ -171,7 +216,7 @@ def run_simulation(
         for problem in exc.problems:
             print(problem, file=err)
         return EXIT_INVALID
-    result = simulate(canary, scenario)
+    result = simulate(canary, scenario, defaults)
     out.write(render.as_json(result) if output == "json" else render.text(result))
     return EXIT_OK
 

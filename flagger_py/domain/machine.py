@@ -43,7 +43,8 @@ class Decision:
 def decide(
     subject: Subject, spec: CanarySpec, status: CanaryStatus, obs: Observations, now: Instant
 ) -> Decision | Observe:
-    """The next step of the canary; pure."""
+    """The next step of the canary; pure. ``spec`` is resolved (``effective.resolve``): its provider
+    and interval are the ones the controller runs it with."""
     return _Tick(subject, spec, status, obs, now).run()
 
 
@@ -100,6 +101,8 @@ class _Tick:
 
     @property
     def provider(self) -> str | None:
+        """The router's name: set on a resolved spec (``effective.resolve``), None only when a caller
+        hands decide() a raw spec (then the strategy is the one the spec alone implies)."""
         return self.spec.provider
 
     @property

@@ -15,8 +15,9 @@ KUBERNETES_DEFAULT_ITERATIONS = 10
 
 
 def interval_seconds(analysis: Analysis) -> float:
-    """Tick period: the interval, at least 10 s (Flagger clamps shorter ones)."""
-    return max(MIN_INTERVAL_SECONDS, analysis.interval.seconds)
+    """Tick period of a resolved Canary (``effective.resolve`` bounds it by ``-min-interval``, whose
+    default is Flagger's fixed 10 s)."""
+    return analysis.interval.seconds
 
 
 def threshold(analysis: Analysis) -> int:

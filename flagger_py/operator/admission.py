@@ -33,13 +33,11 @@ def parse(body: Mapping[str, Any]) -> Canary | Blocked:
         return Blocked("InvalidSpec", shown)
 
 
-def provider_name(canary: Canary, default: str) -> str:
-    return canary.spec.provider or default
-
-
-def check_provider(canary: Canary, default: str, routers: Registry) -> Blocked | None:
-    name = provider_name(canary, default)
-    where = "spec.provider" if canary.spec.provider else "-mesh-provider (spec.provider is not set)"
+def check_provider(canary: Canary, routers: Registry, *, from_flag: bool) -> Blocked | None:
+    """Whether the router of a resolved Canary is installed; ``from_flag`` when its name came from
+    ``-mesh-provider`` rather than from ``spec.provider``."""
+    name = canary.spec.provider or ""
+    where = "-mesh-provider (spec.provider is not set)" if from_flag else "spec.provider"
     try:
         routers.get(name)
     except PluginNotFound as exc:

@@ -7,15 +7,17 @@ the reason, and one Warning Event per generation and reason (not one per tick).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from flagger_py.domain import conditions
+from flagger_py.domain import conditions, effective
 from flagger_py.domain import settings as analysis_settings
 from flagger_py.domain.conditions import Blocked
+from flagger_py.domain.effective import ControllerDefaults
 from flagger_py.engine.tick import TickResult, run_once
 from flagger_py.errors import FlaggerError, KubeConflict, KubeError, SpecError
 from flagger_py.kube import resources as r
@@ -35,6 +37,8 @@ decisions = logging.getLogger("flagger_py.decisions")
 FINALIZER = "finalizer.flagger.app"
 FINALIZE_RETRY = 2.0
 INITIALIZING_RECHECK = 10.0
+RELEASE_ATTEMPTS = 8  # 0.5 s doubling to 15 s: about a minute in all
+RELEASE_BACKOFF, RELEASE_BACKOFF_MAX = 0.5, 15.0
 
 
 class Observer(Protocol):
@@ -58,33 +62,34 @@ class Reconciler:
     clock: Clock
     routers: Registry
     router_context: RouterContext
-    mesh_provider: str = "istio"
+    defaults: ControllerDefaults = field(default_factory=ControllerDefaults)
     no_cross_namespace_refs: bool = False
-    min_interval: float = analysis_settings.MIN_INTERVAL_SECONDS
     observer: Observer | None = None
     reported: dict[str, tuple[int | None, str, str]] = field(default_factory=dict)
     _routers: dict[str, Router] = field(default_factory=dict)
 
     def interval(self, body: Mapping[str, Any]) -> float:
+        """The tick period of a Canary body that may not parse (a valid one's comes from
+        ``effective.resolve``, through the same bound)."""
         try:
             text = body["spec"]["analysis"].get("interval") or "60s"
             seconds = Duration.parse(str(text)).seconds
         except (KeyError, AttributeError, TypeError, ValueError):
             seconds = analysis_settings.DEFAULT_INTERVAL_SECONDS
-        return max(self.min_interval, seconds)
+        return effective.bounded_interval(seconds, self.defaults)
 
     async def tick(self, body: Mapping[str, Any], claimed_by: str | None = None) -> float | None:
         """Run one tick; the seconds until the next, or None when the Canary is gone for good."""
-        wait = self.interval(body)
         parsed = admission.parse(body)
         if isinstance(parsed, Blocked):
             await self.block(_shell(body), parsed)
-            return wait
-        canary = parsed
+            return self.interval(body)
+        canary = effective.resolve(parsed, self.defaults)
+        wait = analysis_settings.interval_seconds(canary.spec.analysis)
         if canary.metadata.deletion_timestamp:
             return await self.finalize(canary)
         blocked = (
-            admission.check_provider(canary, self.mesh_provider, self.routers)
+            admission.check_provider(canary, self.routers, from_flag=parsed.spec.provider is None)
             or admission.check_router(canary, self.router(canary))
             or (admission.check_namespaces(canary) if self.no_cross_namespace_refs else None)
             or admission.check_claim(canary, claimed_by)
@@ -115,11 +120,13 @@ class Reconciler:
             self.observer.ticked(canary, result, seconds)
         if result.decision.status.phase == "Initializing":
             # Waiting for a new primary to become ready: look again soon, not a whole interval later.
-            return min(wait, max(self.min_interval, INITIALIZING_RECHECK))
-        return wait
+            return min(wait, effective.bounded_interval(INITIALIZING_RECHECK, self.defaults))
+        return result.requeue_after
 
     def router(self, canary: Canary) -> Router:
-        name = admission.provider_name(canary, self.mesh_provider)
+        """The router of a resolved Canary (its spec.provider is set)."""
+        name = canary.spec.provider
+        assert name is not None, "effective.resolve() sets spec.provider"
         if name not in self._routers:
             self._routers[name] = self.routers.get(name)(self.router_context)
         return self._routers[name]

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flagger_py.domain.effective import ControllerDefaults
 from flagger_py.model.duration import Duration
 
 FLAGGER_ENV = {
@@ -93,6 +94,11 @@ class Settings:
     leader_election_renew_deadline: float = 15.0
     leader_election_retry_period: float = 5.0
     min_interval: float = 10.0
+
+    @property
+    def defaults(self) -> ControllerDefaults:
+        """The flags that fill in or bound a Canary's spec (``effective.resolve``)."""
+        return ControllerDefaults(mesh_provider=self.mesh_provider, min_interval=self.min_interval)
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:

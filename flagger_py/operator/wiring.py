@@ -125,9 +125,8 @@ def build(
                 "mesh-provider": settings.mesh_provider,
             },
         ),
-        mesh_provider=settings.mesh_provider,
+        defaults=settings.defaults,
         no_cross_namespace_refs=settings.no_cross_namespace_refs,
-        min_interval=settings.min_interval,
         observer=telemetry,
     )
     scheduler = Scheduler(reconciler, caches, telemetry.lateness.observe)

@@ -6,7 +6,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from flagger_py.domain import verdicts
+from flagger_py.domain import effective, verdicts
+from flagger_py.domain.effective import ControllerDefaults
 from flagger_py.domain.weights import Routes
 from flagger_py.engine.tick import run_once
 from flagger_py.model.canary import Canary, CanaryStatus
@@ -53,9 +54,11 @@ class Simulation:
     verdict: Verdict
 
 
-def simulate(canary: Canary, scenario: Scenario) -> Simulation:
-    """Run the real engine on the in-memory cluster until the release ends or time runs out."""
-    return asyncio.run(_simulate(canary, scenario))
+def simulate(canary: Canary, scenario: Scenario, defaults: ControllerDefaults | None = None) -> Simulation:
+    """Run the real engine on the in-memory cluster until the release ends or time runs out, as a
+    controller started with ``defaults`` (its ``-mesh-provider`` and ``-min-interval``) would."""
+    resolved = effective.resolve(canary, defaults or ControllerDefaults())
+    return asyncio.run(_simulate(resolved, scenario))
 
 
 async def _simulate(canary: Canary, scenario: Scenario) -> Simulation:

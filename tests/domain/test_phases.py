@@ -74,7 +74,6 @@ def analysis(**fields: object) -> Analysis:
 
 
 def test_defaults_and_clamps() -> None:
-    assert settings.interval_seconds(analysis(interval="5s", stepWeight=10)) == 10.0
     assert settings.interval_seconds(analysis(interval="1m30s", stepWeight=10)) == 90.0
     assert settings.threshold(analysis(threshold=0, stepWeight=10)) == 1
     assert settings.threshold(analysis(threshold=-3, stepWeight=10)) == 1

@@ -21,15 +21,16 @@ CASES = [
     ("podinfo-canary", "flapping-webhook"),
     ("podinfo-abtest", None),
     ("podinfo-bluegreen", None),
+    ("podinfo-no-provider", None),
 ]
 
 
-def simulate(*args: str) -> tuple[int, str, str]:
+def simulate(*args: str, **defaults: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     canary, *rest = args
     scenario = rest[0] if rest else None
     output = rest[1] if len(rest) > 1 else "text"
-    code = cli.run_simulation(canary, scenario, output, out=out, err=err)
+    code = cli.run_simulation(canary, scenario, output, out=out, err=err, **defaults)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -138,3 +139,50 @@ def test_missing_file() -> None:
     code, _, err = simulate(str(EXAMPLES / "nope.yaml"))
     assert code == 2
     assert "no such file" in err
+
+
+def test_mesh_provider_flag_runs_a_provider_less_canary_as_the_controller_would() -> None:
+    """-mesh-provider kubernetes: a stepWeight Canary without spec.provider is blue/green (no weight is
+    ever set on a router that cannot split) and promotes; under the default (istio) it shifts weights."""
+    path = str(EXAMPLES / "podinfo-no-provider.yaml")
+    code, out, err = simulate(path, mesh_provider="kubernetes")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].startswith("Canary podinfo.test: blue-green, interval 15s")
+    assert out.splitlines()[-1] == "verdict: promoted after 3m30s"
+    assert "iteration 10/10" in out
+    assert "canary weight" not in out
+    assert "Routing all traffic" not in out
+    assert "10%" not in out
+    assert "100%" not in out
+    _, istio, _ = simulate(path)
+    assert istio.splitlines()[0].startswith("Canary podinfo.test: canary, interval 15s")
+    assert "Advance podinfo.test canary weight 30" in istio
+    assert istio.splitlines()[-1].startswith("verdict: promoted")
+
+
+def test_min_interval_flag_bounds_the_interval_as_the_controller_does() -> None:
+    path = str(EXAMPLES / "podinfo-no-provider.yaml")
+    _, default, _ = simulate(path, mesh_provider="kubernetes", min_interval="20s")
+    assert default.splitlines()[0].startswith("Canary podinfo.test: blue-green, interval 20s")
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"mesh-provider": "isito"}, "--mesh-provider: no router named 'isito' is installed; available: "),
+        ({"min-interval": "ten"}, "--min-interval: must be a duration such as 30s, 1m or 1m30s (got 'ten')"),
+    ],
+)
+def test_bad_controller_flags_are_refused(flags: dict[str, str], message: str) -> None:
+    err = io.StringIO()
+    code = cli.run_simulation(
+        str(EXAMPLES / "podinfo-no-provider.yaml"),
+        None,
+        "text",
+        out=io.StringIO(),
+        err=err,
+        mesh_provider=flags.get("mesh-provider", "istio"),
+        min_interval=flags.get("min-interval", "10s"),
+    )
+    assert code == 2
+    assert message in err.getvalue()
