@@ -227,16 +227,17 @@ class KubeWorkloads:
         target = self.target(canary)
         ns, name = _namespace(canary), canary.spec.target_ref.name
         if canary.spec.target_ref.kind == "DaemonSet":
-            selector = (target["spec"]["template"].get("spec") or {}).get("nodeSelector") or {}
-            if primary.SCALE_TO_ZERO_SELECTOR in selector:
-                patch = {
-                    "spec": {"template": {"spec": {"nodeSelector": {primary.SCALE_TO_ZERO_SELECTOR: None}}}}
-                }
-                await self.client.patch(r.DAEMONSETS, ns, name, patch)
+            await self._daemonset_from_zero(target, ns, name)
             return
         if target["spec"].get("replicas", 1) == 0:
             replicas = await self._replicas_from_zero(canary)
             await self.client.patch(r.DEPLOYMENTS, ns, name, {"spec": {"replicas": replicas}})
+
+    async def _daemonset_from_zero(self, target: Mapping[str, Any], ns: str, name: str) -> None:
+        selector = (target["spec"]["template"].get("spec") or {}).get("nodeSelector") or {}
+        if primary.SCALE_TO_ZERO_SELECTOR in selector:
+            patch = {"spec": {"template": {"spec": {"nodeSelector": {primary.SCALE_TO_ZERO_SELECTOR: None}}}}}
+            await self.client.patch(r.DAEMONSETS, ns, name, patch)
 
     async def _replicas_from_zero(self, canary: Canary) -> int:
         """The primary's replicas without an autoscaler; with one, its minimum (at least 1)."""
@@ -259,12 +260,21 @@ class KubeWorkloads:
     async def release(self, canary: Canary, primary_replicas: int | None = None) -> None:
         """Give traffic and capacity back to the target: scaled as the primary was (DaemonSet: the
         scale-to-zero selector removed), the scaler resumed, and a Service that flagger-py took over
-        selecting the target's pods again."""
-        target = self.target(canary)
+        selecting the target's pods again.
+
+        The target is read from the API server, not the cache: the Canary's deletion can arrive
+        before the watch of Deployments has delivered our own last scale to zero, and a release that
+        trusted the cache would leave the target at zero for good (nothing ticks a deleted Canary)."""
         ns, name = _namespace(canary), canary.spec.target_ref.name
+        self.target(canary)  # the kind is supported and the target was known
+        try:
+            target = await self.client.get(r.WORKLOADS[canary.spec.target_ref.kind], ns, name)
+        except KubeNotFound:
+            message = f"{canary.spec.target_ref.kind} {name} not found in namespace {ns}"
+            raise TargetNotFound([Problem("spec.targetRef.name", message)]) from None
         await self.scalers.resume(canary)
         if canary.spec.target_ref.kind == "DaemonSet":
-            await self.scale_from_zero(canary)
+            await self._daemonset_from_zero(target, ns, name)
         elif target["spec"].get("replicas", 1) == 0:  # a target already serving is left as it is
             current = self.primary_object(canary)
             replicas = primary_replicas or int((current or {}).get("spec", {}).get("replicas") or 0)

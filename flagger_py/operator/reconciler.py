@@ -213,10 +213,28 @@ class Reconciler:
         parsed = admission.parse(body)
         if isinstance(parsed, Blocked) or parsed.spec.revert_on_deletion:  # finalize() released it
             return
-        try:
-            await self.workloads.release(parsed, primary_replicas)
-        except FlaggerError as exc:
-            log.warning("canary %s deleted; could not scale its target back up: %s", _key(parsed), exc)
+        # Nothing ticks a deleted Canary again: a failure here (an API server busy or briefly away)
+        # would leave the target at zero for good, so the release is tried until it goes through.
+        for attempt in range(1, RELEASE_ATTEMPTS + 1):
+            try:
+                await self.workloads.release(parsed, primary_replicas)
+                break
+            except TargetNotFound:
+                log.info("canary %s deleted; its target is gone too", _key(parsed))
+                break
+            except FlaggerError as exc:
+                if attempt == RELEASE_ATTEMPTS:
+                    log.error(
+                        "canary %s deleted; could not scale its target back up after %d attempts: %s",
+                        _key(parsed),
+                        attempt,
+                        exc,
+                    )
+                    break
+                log.warning(
+                    "canary %s deleted; scaling its target back up failed (retrying): %s", _key(parsed), exc
+                )
+                await asyncio.sleep(min(RELEASE_BACKOFF_MAX, RELEASE_BACKOFF * 2 ** (attempt - 1)))
         self.reported.pop(_key(parsed), None)
 
     def forget(self, body: Mapping[str, Any]) -> None:

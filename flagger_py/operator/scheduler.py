@@ -19,6 +19,7 @@ from flagger_py.operator.reconciler import Reconciler
 log = logging.getLogger("flagger_py.controller")
 Key = tuple[str, str]  # namespace, name
 Target = tuple[str, str, str]  # namespace, kind, name of the workload a Canary points at
+LAST_TICK_WAIT = 60.0  # seconds a deleted Canary's release waits for its last tick to end
 
 
 class Scheduler:
@@ -86,9 +87,18 @@ class Scheduler:
             wake.set()
         self.reconciler.forget(body)
         replicas = self._primary_replicas(body)
-        job = asyncio.create_task(self.reconciler.deleted(body, replicas))
+        job = asyncio.create_task(self._release(self.tasks.get(key), body, replicas))
         self.background.add(job)
         job.add_done_callback(self.background.discard)
+
+    async def _release(
+        self, ticking: asyncio.Task[None] | None, body: Mapping[str, Any], replicas: int | None
+    ) -> None:
+        """Give the deleted Canary's target back once its last tick is over: a tick still running
+        (say, one scaling the target to zero) would otherwise undo the release after it."""
+        if ticking is not None and not ticking.done():  # bounded: a Canary re-created at once keeps it
+            await asyncio.wait({ticking}, timeout=LAST_TICK_WAIT)
+        await self.reconciler.deleted(body, replicas)
 
     def _primary_replicas(self, body: Mapping[str, Any]) -> int | None:
         """The primary's replicas, read before garbage collection deletes it."""

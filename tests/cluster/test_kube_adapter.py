@@ -11,12 +11,13 @@ import pytest
 from flagger_py.errors import KubeConflict
 from flagger_py.kube import resources as r
 from flagger_py.kube.cache import Informer
-from flagger_py.kube.caches import config_summary
+from flagger_py.kube.caches import Caches, config_summary
 from flagger_py.kube.client import KubeClient, connect
 from flagger_py.kube.connection import Connection
 from flagger_py.kube.events import KubeEvents
 from flagger_py.kube.lookups import KubeLookup
 from flagger_py.kube.status import KubeStatus
+from flagger_py.kube.workloads import KubeWorkloads
 from flagger_py.model.canary import Canary, CanaryStatus
 from flagger_py.operator.leader import LeaderLease
 from flagger_py.testing.cluster import Cluster
@@ -192,3 +193,25 @@ def test_a_repeated_event_is_one_event_whose_count_is_written_at_most_once_a_min
 
 def _name(events: dict[str, Any], message: str) -> str:
     return str(next(e["metadata"]["name"] for e in events["items"] if e["message"] == message))
+
+
+def test_release_reads_the_target_from_the_api_server_not_a_stale_cache(
+    kube_cluster: Cluster, namespace: str
+) -> None:
+    """A deleted Canary's target at zero is scaled back up even when the cache has not yet seen the
+    scale to zero (the Canary's deletion can arrive before the Deployment watch delivers it)."""
+
+    async def test(client: KubeClient) -> None:
+        await client.apply(r.DEPLOYMENTS, workloads.deployment(namespace, replicas=2))
+        caches = Caches(client, namespace)
+        await caches.start()
+        for task in caches.tasks:  # the cache stops here: it keeps the target at 2 replicas
+            task.cancel()
+        await client.patch(r.DEPLOYMENTS, namespace, "podinfo", {"spec": {"replicas": 0}})
+        canary = Canary.model_validate(workloads.bluegreen(namespace))
+        assert (caches["Deployment"].get(namespace, "podinfo") or {})["spec"]["replicas"] == 2
+        await KubeWorkloads(client, caches, VirtualClock()).release(canary, primary_replicas=2)
+        live = await client.get(r.DEPLOYMENTS, namespace, "podinfo")
+        assert live["spec"]["replicas"] == 2
+
+    run(kube_cluster, test)

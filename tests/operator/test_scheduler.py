@@ -148,3 +148,32 @@ async def test_the_older_canary_keeps_a_shared_target_as_canaries_come_change_an
     }
     await scheduler.stop()
     await asyncio.gather(*scheduler.background, return_exceptions=True)
+
+
+class Releasing(Ticking):
+    """Records when a tick ends and when a deleted Canary's target is released."""
+
+    def __init__(self, busy: float) -> None:
+        super().__init__(10.0, busy=busy)
+        self.log: list[str] = []
+
+    async def tick(self, body: Mapping[str, Any], claimed_by: str | None = None) -> float:
+        delay = await super().tick(body, claimed_by)
+        self.log.append("tick ended")
+        return delay
+
+    async def deleted(self, _body: Mapping[str, Any], _primary_replicas: int | None) -> None:
+        self.log.append("released")
+
+
+async def test_a_deleted_canarys_target_is_released_after_its_last_tick() -> None:
+    """A tick in progress (say, scaling the target to zero) must not undo the release after it."""
+    fake = Releasing(busy=0.2)
+    scheduler = Scheduler(cast(Reconciler, fake), None)
+    scheduler.seen(None, canary("a"))
+    await asyncio.sleep(0.05)  # the first tick is under way
+    scheduler.seen("DELETED", canary("a"))
+    await asyncio.sleep(0.4)
+    await scheduler.stop()
+    assert fake.log == ["tick ended", "released"]
+    assert ("test", "a") not in scheduler.tasks
