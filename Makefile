@@ -10,8 +10,14 @@ STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12
 .PHONY: demo test bench venv system-deps testenv lint typecheck layers pytest crd-reference clean
 
 demo: venv
-	$(BIN)/flagger-py validate examples/
-	$(BIN)/flagger-py simulate examples/podinfo-canary.yaml
+	@echo "$$ flagger-py validate examples/"
+	@$(BIN)/flagger-py validate examples/
+	@echo
+	@echo "$$ flagger-py simulate examples/podinfo-canary.yaml"
+	@$(BIN)/flagger-py simulate examples/podinfo-canary.yaml
+	@echo
+	@echo "Next: run a release on your own cluster with the first tutorial, docs/tutorials/kubernetes.md"
+	@echo "(or try: .venv/bin/flagger-py simulate examples/podinfo-canary.yaml --scenario examples/scenarios/latency-regression.yaml)"
 
 test: system-deps testenv venv lint typecheck layers pytest
 
@@ -19,15 +25,19 @@ test: system-deps testenv venv lint typecheck layers pytest
 # results in bench/results/ (git-ignored)
 SIZES ?= 10,100,1000
 bench: system-deps testenv venv
-	$(BIN)/python -m pip install -q -e '.[bench]'
+	@$(PIP_QUIET_BUILD) -e '.[bench]'
 	$(BIN)/python -m bench.scale --sizes $(SIZES) $(BENCH_ARGS)
 
 venv: $(STAMP)
 
+# setuptools' warnings about editable installs are not ours to show: PIP_QUIET_BUILD silences them.
+PIP_QUIET_BUILD = PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q --disable-pip-version-check
+
 $(STAMP): pyproject.toml
+	@echo "venv: installing flagger-py and its dev tools into $(VENV) (once per change of pyproject.toml) ..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	@$(PIP_QUIET_BUILD) --upgrade pip
+	@$(PIP_QUIET_BUILD) -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 system-deps:

@@ -1,28 +1,32 @@
 #!/usr/bin/env bash
-# Builds the test control plane and tools from the Go module proxy into a git-ignored cache:
-#   .cache/testenv/k8s-<version>/bin: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
-#   .cache/testenv/tools-<hash>/bin:  kwok, helm
-#   .cache/testenv/crds:              CRDs shipped inside Go modules (the PrometheusRule CRD of
-#                                     prometheus-operator, which shared/thirdparty-crds lacks)
-# Idempotent: a binary that is already built is not built again. Versions are pinned by the go.mod
-# files beside this script (testenv/k8s, testenv/tools). Prints one progress line per step.
+# Builds the test control plane and tools from the Go module proxy into a cache outside the clone
+# (default ~/.cache/flagger-py/testenv, or $FLAGGER_PY_TESTENV_CACHE), so every clone on the machine,
+# CI's fresh one included, reuses what another built:
+#   <cache>/k8s-<version>-<recipe>/bin: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+#   <cache>/tools-<hash>/bin:           kwok, helm
+#   <cache>/crds:                       CRDs shipped inside Go modules (the PrometheusRule CRD of
+#                                       prometheus-operator, which shared/thirdparty-crds lacks)
+#   <cache>/bin:                        links to all of them, where the tests look
+# A directory's name is its key: the pinned versions (go.mod files beside this script) and a hash of the
+# build recipe (Go version, GOEXPERIMENT, ldflags), so changing either builds afresh beside the old.
+# Idempotent: a binary that is already built is not built again. Prints one line per step, timed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-cache="${FLAGGER_PY_TESTENV_CACHE:-$root/.cache/testenv}"
-k8s_version="$(awk '/^require k8s.io\/kubernetes/ {print $3}' "$here/k8s/go.mod")"
-tools_hash="$(cat "$here/tools/go.mod" "$here/tools/go.sum" | sha256sum | cut -c1-12)"
-k8s_bin="$cache/k8s-$k8s_version/bin"
-tools_bin="$cache/tools-$tools_hash/bin"
-# Go 1.27 turns on encoding/json/v2, which breaks the OpenAPI document kube-apiserver serves.
-export GOEXPERIMENT=nojsonv2 GOFLAGS=-mod=mod GOTOOLCHAIN=local
-ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1"
-ldflags="$ldflags -X k8s.io/component-base/version.gitMinor=$(echo "$k8s_version" | cut -d. -f2)"
+cache="${FLAGGER_PY_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flagger-py/testenv}"
 
 if ! command -v go >/dev/null; then
   echo "testenv: the Go toolchain is required to build the test binaries (go not on PATH)" >&2
   exit 1
 fi
+k8s_version="$(awk '/^require k8s.io\/kubernetes/ {print $3}' "$here/k8s/go.mod")"
+# Go 1.27 turns on encoding/json/v2, which breaks the OpenAPI document kube-apiserver serves.
+export GOEXPERIMENT=nojsonv2 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1"
+ldflags="$ldflags -X k8s.io/component-base/version.gitMinor=$(echo "$k8s_version" | cut -d. -f2)"
+recipe="$( (go env GOVERSION; echo "$GOEXPERIMENT $ldflags") | sha256sum | cut -c1-8)"
+tools_hash="$( (cat "$here/tools/go.mod" "$here/tools/go.sum"; go env GOVERSION) | sha256sum | cut -c1-12)"
+k8s_bin="$cache/k8s-$k8s_version-$recipe/bin"
+tools_bin="$cache/tools-$tools_hash/bin"
 
 build() {  # build <module dir> <output dir> <ldflags> <package...>
   local dir="$1" out="$2" flags="$3"; shift 3

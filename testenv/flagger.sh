@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Builds Flagger's controller from the Go module proxy into the git-ignored test cache, for the
-# scale benchmark's side-by-side run (bench/scale): .cache/testenv/flagger-<version>/bin/flagger,
-# linked as .cache/testenv/bin/flagger. Idempotent. Not needed by the tests.
+# scale benchmark's side-by-side run (bench/scale): <cache>/flagger-<version>/bin/flagger, linked as
+# <cache>/bin/flagger (<cache> as in build.sh). Idempotent. Not needed by the tests.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-cache="${FLAGGER_PY_TESTENV_CACHE:-$root/.cache/testenv}"
+cache="${FLAGGER_PY_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flagger-py/testenv}"
 version="${FLAGGER_VERSION:-v1.44.0}"
 out="$cache/flagger-$version/bin"
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local GOEXPERIMENT=nojsonv2

@@ -15,8 +15,12 @@ THIRDPARTY_CRDS = SHARED / "thirdparty-crds"
 BROKEN = REPO / "tests" / "validate" / "broken"
 CRDS = REPO / "crds"
 CHARTS = REPO / "charts"
-# The test binaries testenv/build.sh builds (kube-apiserver, kwok, helm...).
-TESTENV_BIN = Path(os.environ.get("FLAGGER_PY_TESTENV_BIN", REPO / ".cache" / "testenv" / "bin"))
+# The test binaries testenv/build.sh builds (kube-apiserver, kwok, helm...), in its cache outside the clone.
+TESTENV_CACHE = Path(
+    os.environ.get("FLAGGER_PY_TESTENV_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "flagger-py" / "testenv"
+)
+TESTENV_BIN = Path(os.environ.get("FLAGGER_PY_TESTENV_BIN", TESTENV_CACHE / "bin"))
 TESTENV_CRDS = TESTENV_BIN.parent / "crds"  # CRDs testenv/build.sh takes out of Go modules
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,14 @@ from .environment import Environment
 from .runner import Settings, run, theoretical_minimum
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / ".cache" / "testenv" / "bin"
+# testenv/build.sh's cache, outside the clone (FLAGGER_PY_TESTENV_CACHE, default ~/.cache/flagger-py/testenv).
+BIN = (
+    Path(
+        os.environ.get("FLAGGER_PY_TESTENV_CACHE")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "flagger-py" / "testenv"
+    )
+    / "bin"
+)
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:

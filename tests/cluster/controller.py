@@ -37,7 +37,7 @@ class Controller:
         self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, env=env)
         return self
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = 60.0) -> None:
         """Until /readyz answers 200 (leading, caches synced)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

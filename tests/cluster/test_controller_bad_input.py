@@ -88,7 +88,7 @@ def test_each_bad_canary_says_why_once_and_the_good_one_runs(
             found = kube.condition(cluster, ns, "Ready", name)
             return found if found.get("reason") == reason else {}
 
-        ready = eventually(f"{name} Ready=False", reported, 30)
+        ready = eventually(f"{name} Ready=False", reported, 60)
         assert ready["status"] == "False"
         assert message in ready["message"], ready["message"]
         stalled = kube.condition(cluster, ns, "Stalled", name)
@@ -130,13 +130,13 @@ def test_fixing_the_spec_clears_the_condition(
             }
         },
     )
-    eventually("fixed canary Initialized", lambda: kube.phase(cluster, ns, "invalid") == "Initialized", 30)
+    eventually("fixed canary Initialized", lambda: kube.phase(cluster, ns, "invalid") == "Initialized", 60)
     assert kube.condition(cluster, ns, "Ready", "invalid")["status"] == "True"
     assert not kube.condition(cluster, ns, "Stalled", "invalid")
     assert kube.status(cluster, ns, "invalid")["observedGeneration"] == 2
     # A target created later is picked up without touching the Canary.
     cluster.api.apply(workloads.deployment(ns, "missing", replicas=1))
-    eventually("missing canary Initialized", lambda: kube.phase(cluster, ns, "missing") == "Initialized", 30)
+    eventually("missing canary Initialized", lambda: kube.phase(cluster, ns, "missing") == "Initialized", 60)
 
 
 def test_an_unknown_global_provider_is_named(
@@ -148,7 +148,7 @@ def test_an_unknown_global_provider_is_named(
     del canary["spec"]["provider"]
     cluster.api.apply(canary)
     controllers("-mesh-provider", "isito")
-    ready = eventually("Ready=False", lambda: kube.condition(cluster, ns, "Ready"), 30)
+    ready = eventually("Ready=False", lambda: kube.condition(cluster, ns, "Ready"), 60)
     assert ready["reason"] == "UnknownProvider"
     expected = "-mesh-provider (spec.provider is not set): no router named 'isito' is installed"
     assert ready["message"].startswith(

@@ -99,14 +99,14 @@ def test_a_standby_replica_takes_over_when_the_leader_dies(
     replicas = [controllers(*election, ready=False), controllers(*election, ready=False)]
     cluster.api.apply(workloads.deployment(ns, replicas=1))
     cluster.api.apply(workloads.bluegreen(ns, iterations=ITERATIONS, analysis={"interval": "2s"}))
-    first = eventually("a leader", lambda: leader(replicas), 30)
+    first = eventually("a leader", lambda: leader(replicas), 60)
     standby = next(c for c in replicas if c is not first)
     lease_path = f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/flagger-py-leader-election"
     holder = cluster.api.get(lease_path)["spec"]["holderIdentity"]
     history = start_release(cluster, ns)
     assert "flagger_py.events" not in standby.log(), "the standby acted while not leading"
     first.kill()
-    eventually("the standby leads", lambda: leader([standby]) is standby, 30)
+    eventually("the standby leads", lambda: leader([standby]) is standby, 60)
     assert_one_clean_run(cluster, ns, history)
     lease = cluster.api.get(lease_path)["spec"]
     assert lease["holderIdentity"] != holder
@@ -121,8 +121,8 @@ def test_a_leader_that_stops_cleanly_hands_over_at_once(
                 "--leader-election-lease-duration", "60s",
                 "--leader-election-retry-period", "1s")  # fmt: skip
     replicas = [controllers(*election, ready=False), controllers(*election, ready=False)]
-    first = eventually("a leader", lambda: leader(replicas), 30)
+    first = eventually("a leader", lambda: leader(replicas), 60)
     standby = next(c for c in replicas if c is not first)
     assert first.stop() == 0
     # The Lease is released on SIGTERM: no 60 s wait for it to expire.
-    eventually("the standby leads", lambda: leader([standby]) is standby, 10)
+    eventually("the standby leads", lambda: leader([standby]) is standby, 30)  # well under the 60 s Lease

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 import yaml
 
 from flagger_py.testing.cluster import Cluster
@@ -153,7 +154,7 @@ def test_a_configmap_change_starts_a_run_and_the_primary_gets_the_new_copy(
     assert list(tracked) == ["configmap/podinfo-config"]
 
     cluster.api.apply({**config, "data": {"color": "green"}})
-    eventually("a run", lambda: kube.phase(cluster, ns) in ("Progressing", "Promoting", "Finalising"), 30)
+    eventually("a run", lambda: kube.phase(cluster, ns) in ("Progressing", "Promoting", "Finalising"), 60)
     assert cluster.api.get(f"/api/v1/namespaces/{ns}/configmaps/podinfo-config-primary")["data"] == {
         "color": "blue"
     }
@@ -243,6 +244,7 @@ def test_an_hpa_target_gets_a_primary_hpa(
     assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.1"
 
 
+@pytest.mark.shared
 def test_a_keda_target_gets_a_primary_scaled_object_and_is_paused_between_runs(
     flagger_crds: Cluster, namespace: str, controllers: Controllers
 ) -> None:
@@ -323,7 +325,7 @@ def test_a_new_interval_takes_effect_at_once(
     time.sleep(3)
     assert kube.phase(cluster, ns) == "Initialized"  # the next tick is ten minutes away
     kube.patch(cluster, path, {"spec": {"analysis": {"interval": "1s"}}})  # wakes the Canary at once
-    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 30)
+    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 60)
 
 
 def test_initialization_does_not_wait_a_long_interval_for_the_primary(
@@ -334,4 +336,4 @@ def test_initialization_does_not_wait_a_long_interval_for_the_primary(
     cluster.api.apply(workloads.bluegreen(ns, analysis={"interval": "10m"}))
     controllers("--min-interval", "10s")
     # First tick: primary created, not ready yet. The next look comes 10 s later, not 10 minutes.
-    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 30)
+    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)

@@ -39,7 +39,7 @@ def loadtester(tmp_path: Path) -> Iterator[str]:
             return False
 
     try:
-        eventually("loadtester healthy", healthy, 30)
+        eventually("loadtester healthy", healthy, 60)
         yield url
     finally:
         process.terminate()
@@ -113,7 +113,7 @@ def test_a_closed_promotion_gate_holds_the_release_until_it_is_opened(
     def gate_checks() -> int:
         return sum(e["count"] for e in kube.events(cluster, ns) if e["message"] == halted)
 
-    eventually("the gate said no", lambda: gate_checks() >= 1, 30)
+    eventually("the gate said no", lambda: gate_checks() >= 1, 60)
     time.sleep(4)  # four more ticks of 1 s
     assert kube.phase(cluster, ns) == "WaitingPromotion"
     assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.0"
@@ -130,7 +130,7 @@ def test_a_closed_promotion_gate_holds_the_release_until_it_is_opened(
         ("good", "Canary promotion is waiting for approval."),  # once, though the gate said no many times
         ("good", "Canary analysis completed successfully, promotion finished."),
     ]
-    eventually("Slack messages", lambda: len(slack.requests) >= len(expected), 15)
+    eventually("Slack messages", lambda: len(slack.requests) >= len(expected), 60)
     assert alerts(slack) == expected
     first = slack.requests[0][1]["attachments"][0]
     assert first["author_name"] == f"podinfo.{ns}"
@@ -166,14 +166,14 @@ def test_opening_the_rollback_gate_mid_analysis_rolls_back(
     eventually("two iterations", lambda: kube.status(cluster, ns).get("iterations", 0) >= 2, 60)
     assert kube.phase(cluster, ns) == "Progressing"
     gate(loadtester, "rollback/open", ns)
-    eventually("Failed", lambda: kube.phase(cluster, ns) == "Failed", 30)
+    eventually("Failed", lambda: kube.phase(cluster, ns) == "Failed", 60)
 
     assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.0"
     eventually("canary at zero", lambda: kube.deployment(cluster, ns, "podinfo")["spec"]["replicas"] == 0)
     warnings = [e["message"] for e in kube.events(cluster, ns) if e["type"] == "Warning"]
     assert f"Rolling back podinfo.{ns} manual webhook invoked" in warnings
     # severity warn: the info alerts (initialization, new revision) are not sent
-    eventually("Slack message", lambda: slack.requests, 15)
+    eventually("Slack message", lambda: slack.requests, 60)
     assert alerts(slack) == [("good", f"Rolling back podinfo.{ns} manual webhook invoked")]
 
 

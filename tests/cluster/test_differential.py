@@ -115,6 +115,7 @@ def test_broken_corpus_against_our_crd(
     assert structural_only.valid == accepted, f"server: {message}\nschema check: {structural_only.problems}"
 
 
+@pytest.mark.shared
 def test_corpus_and_references_are_non_trivial() -> None:
     assert len(FLAGGER_DOCS) >= 30
     assert len(CORPUS_DOCS) >= 35

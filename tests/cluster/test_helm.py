@@ -64,6 +64,7 @@ def path_of(doc: dict[str, object], namespace: str) -> str:
     return f"{prefix}{where}/{plural}/{meta['name']}"
 
 
+@pytest.mark.shared
 def test_both_charts_install_with_every_option(
     flagger_crds: Cluster, namespace: str, releases: list[str]
 ) -> None:

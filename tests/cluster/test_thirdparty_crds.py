@@ -37,6 +37,7 @@ def thirdparty(kube_cluster: Cluster) -> Cluster:
     return kube_cluster
 
 
+@pytest.mark.shared
 def test_every_file_is_covered() -> None:
     files = crd_files()
     assert len(files) >= 20

@@ -36,6 +36,7 @@ def version_of(crd: Mapping[str, Any]) -> Mapping[str, Any]:
     return version  # type: ignore[no-any-return]
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("kind", ["Canary", "MetricTemplate", "AlertProvider"])
 def test_every_flagger_field_is_present(kind: str) -> None:
     theirs = set(paths(version_of(flagger_crds()[kind])["schema"]["openAPIV3Schema"]))
@@ -56,6 +57,7 @@ def test_names_scope_and_subresources(kind: str) -> None:
     assert version["subresources"] == {"status": {}}
 
 
+@pytest.mark.shared
 def test_canary_printer_columns() -> None:
     columns = [c["name"] for c in version_of(ours()["Canary"])["additionalPrinterColumns"]]
     for wanted in (

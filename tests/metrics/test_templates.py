@@ -82,6 +82,7 @@ def reference_templates() -> list[tuple[str, str]]:
 TEMPLATES = reference_templates()
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize(("key", "query"), TEMPLATES, ids=[k for k, _ in TEMPLATES])
 def test_every_reference_template_renders(key: str, query: str) -> None:
     values = template.Variables.of(
@@ -92,6 +93,7 @@ def test_every_reference_template_renders(key: str, query: str) -> None:
     assert "variables." not in rendered
 
 
+@pytest.mark.shared
 def test_reference_templates_exist() -> None:
     assert len(TEMPLATES) >= 8
 

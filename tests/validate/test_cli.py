@@ -40,6 +40,7 @@ def test_valid_file_exits_zero(tmp_path: Path) -> None:
     assert run(str(path)) == (0, "", "1 flagger.app object(s) checked, 0 invalid\n")
 
 
+@pytest.mark.shared
 def test_directory_is_walked_recursively() -> None:
     code, out, err = run(str(REFERENCE))
     assert code == cli.EXIT_INVALID

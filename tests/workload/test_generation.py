@@ -110,6 +110,7 @@ def test_checksum_follows_the_data_only() -> None:
     assert configs.checksum(one) != configs.checksum({**one, "data": {"k": "w"}})
 
 
+@pytest.mark.shared
 def test_revision_ignores_replicas_and_the_scale_to_zero_selector() -> None:
     base = target()
     scaled = copy.deepcopy(base)
@@ -122,6 +123,7 @@ def test_revision_ignores_replicas_and_the_scale_to_zero_selector() -> None:
     assert primary.revision(changed) != primary.revision(base)
 
 
+@pytest.mark.shared
 def test_primary_deployment() -> None:
     t = target()
     t["metadata"]["labels"]["kustomize.toolkit.fluxcd.io/name"] = "apps"
@@ -164,6 +166,7 @@ def test_primary_deployment() -> None:
     assert t["spec"]["selector"]["matchLabels"] == {"app": "podinfo"}  # the target is not modified
 
 
+@pytest.mark.shared
 def test_primary_replicas_only_without_an_autoscaler() -> None:
     t = target()
     t["spec"]["replicas"] = 3
@@ -171,6 +174,7 @@ def test_primary_replicas_only_without_an_autoscaler() -> None:
     assert "replicas" not in primary.primary(t, with_replicas=False)["spec"]
 
 
+@pytest.mark.shared
 def test_primary_daemonset() -> None:
     ds = yaml.safe_load((REFERENCE / "workloads" / "test-daemonset.yaml").read_text())
     out = primary.primary(ds)
@@ -206,6 +210,7 @@ def test_services() -> None:
     assert out["canary"]["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/reconcile"] == "disabled"
 
 
+@pytest.mark.shared
 def test_services_port_discovery_headless_and_names() -> None:
     pod = target()["spec"]["template"]["spec"]
     pod["containers"].append({"name": "istio-proxy", "ports": [{"containerPort": 15090}]})
