@@ -6,9 +6,14 @@ bounds ``spec.analysis.interval`` from below (Flagger: a fixed 10 s). ``resolve`
 once per tick, purely; the state machine, the routers, the metric analysis, alerts, telemetry and the
 simulator all read the resolved Canary and none of them reads such a flag again.
 
-Flags that combine with a spec field in exactly one reader stay with that reader:
-``-metrics-server`` (``spec.metricsServer``, the metric analysis), ``-ingress-class`` (Contour),
-``-no-cross-namespace-refs`` (admission and the metric analysis refuse the same references).
+The other flags that meet a spec field do so in exactly one reader, and stay with it:
+``-metrics-server`` (``spec.metricsServer``: the metric analysis; a global linkerd ``-mesh-provider``
+also picks linkerd's built-in queries there, as in Flagger), ``-slack-url``/``-msteams-url`` (Canaries
+without ``analysis.alerts``: the alert router), ``-event-webhook`` (Canaries without
+``event`` webhooks: the event forwarder), ``-cluster-name`` (alert fields), ``-ingress-class`` (Contour),
+``-ingress-annotations-prefix`` (NGINX), ``-selector-labels``, ``-include-label-prefix`` and
+``-enable-config-tracking`` (workload generation), ``-no-cross-namespace-refs`` (admission, and the
+metric analysis for templates it looks up).
 """
 
 from __future__ import annotations
