@@ -32,14 +32,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     missing = shared_missing()
     if not missing:
         return
-    skip = pytest.mark.skip(reason=shared_message(missing))
     needing = [
         item
         for item in items
         if item.get_closest_marker("shared") or SHARED_FIXTURES & set(getattr(item, "fixturenames", ()))
     ]
-    for item in needing:
-        item.add_marker(skip)
+    # Left out rather than skipped one by one: the terminal summary says why, in one line.
+    items[:] = [item for item in items if item not in needing]
+    config.hook.pytest_deselected(items=needing)
     config.stash[SHARED_SKIPPED] = len(needing)
 
 
@@ -73,7 +73,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     skipped = config.stash.get(SHARED_SKIPPED, 0)
     if skipped:
         terminalreporter.write_line(
-            f"{skipped} tests skipped: {shared_message(shared_missing())}; CI has it", yellow=True
+            f"{skipped} tests left out: {shared_message(shared_missing())}; CI has it", yellow=True
         )
     seconds = config.stash.get(CONTROL_PLANE_STARTUP, None)
     if seconds is not None:

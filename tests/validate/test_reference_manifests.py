@@ -51,12 +51,14 @@ DOCS = [
 ]
 
 
+@pytest.mark.shared
 def test_examples_directory_is_valid() -> None:
     out, err = io.StringIO(), io.StringIO()
     assert cli.validate([str(REFERENCE / "examples")], out=out, err=err) == cli.EXIT_OK, out.getvalue()
     assert out.getvalue() == ""
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize(("key", "content"), DOCS, ids=[k for k, _ in DOCS])
 def test_same_verdict_as_flagger_crd(key: str, content: object) -> None:
     ours = check_document(content)
@@ -67,6 +69,7 @@ def test_same_verdict_as_flagger_crd(key: str, content: object) -> None:
     assert ours.valid == (key not in REJECTED_BY_FLAGGER), ours.problems
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("key", sorted(REJECTED_BY_FLAGGER))
 def test_rejected_fragments_name_what_is_missing(key: str) -> None:
     content = dict(DOCS)[key]
@@ -79,6 +82,7 @@ def test_rejected_fragments_name_what_is_missing(key: str) -> None:
         assert problem.message  # every line says what is wrong
 
 
+@pytest.mark.shared
 def test_other_kinds_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "workloads.yaml"
     path.write_text((REFERENCE / "workloads" / "podinfo-deployment.yaml").read_text())
@@ -90,4 +94,4 @@ def test_other_kinds_are_ignored(tmp_path: Path) -> None:
 def test_bundled_examples_are_valid() -> None:
     out, err = io.StringIO(), io.StringIO()
     assert cli.validate([str(REPO / "examples")], out=out, err=err) == cli.EXIT_OK, out.getvalue()
-    assert "5 flagger.app object(s) checked, 0 invalid" in err.getvalue()
+    assert "6 flagger.app object(s) checked, 0 invalid" in err.getvalue()
