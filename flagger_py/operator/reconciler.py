@@ -215,9 +215,11 @@ class Reconciler:
             return
         # Nothing ticks a deleted Canary again: a failure here (an API server busy or briefly away)
         # would leave the target at zero for good, so the release is tried until it goes through.
+        log.info("canary %s deleted: giving its target back", _key(parsed))
         for attempt in range(1, RELEASE_ATTEMPTS + 1):
             try:
                 await self.workloads.release(parsed, primary_replicas)
+                log.info("canary %s deleted: its target serves again", _key(parsed))
                 break
             except TargetNotFound:
                 log.info("canary %s deleted; its target is gone too", _key(parsed))

@@ -19,7 +19,6 @@ from flagger_py.operator.reconciler import Reconciler
 log = logging.getLogger("flagger_py.controller")
 Key = tuple[str, str]  # namespace, name
 Target = tuple[str, str, str]  # namespace, kind, name of the workload a Canary points at
-LAST_TICK_WAIT = 60.0  # seconds a deleted Canary's release waits for its last tick to end
 
 
 class Scheduler:
@@ -35,6 +34,7 @@ class Scheduler:
         self.bodies: dict[Key, Mapping[str, Any]] = {}
         self.tasks: dict[Key, asyncio.Task[None]] = {}
         self.wake: dict[Key, asyncio.Event] = {}
+        self.ticking: dict[Key, asyncio.Lock] = {}  # held by a Canary's tick while it runs
         self.background: set[asyncio.Task[None]] = set()
         self.claims: dict[Target, set[Key]] = {}  # which Canaries point at each workload
 
@@ -87,18 +87,20 @@ class Scheduler:
             wake.set()
         self.reconciler.forget(body)
         replicas = self._primary_replicas(body)
-        job = asyncio.create_task(self._release(self.tasks.get(key), body, replicas))
+        job = asyncio.create_task(self._release(self.ticking.get(key), body, replicas))
         self.background.add(job)
         job.add_done_callback(self.background.discard)
 
     async def _release(
-        self, ticking: asyncio.Task[None] | None, body: Mapping[str, Any], replicas: int | None
+        self, ticking: asyncio.Lock | None, body: Mapping[str, Any], replicas: int | None
     ) -> None:
-        """Give the deleted Canary's target back once its last tick is over: a tick still running
-        (say, one scaling the target to zero) would otherwise undo the release after it."""
-        if ticking is not None and not ticking.done():  # bounded: a Canary re-created at once keeps it
-            await asyncio.wait({ticking}, timeout=LAST_TICK_WAIT)
-        await self.reconciler.deleted(body, replicas)
+        """Give the deleted Canary's target back once a tick still running is over: that tick (say,
+        one scaling the target to zero) would otherwise undo the release after it."""
+        if ticking is None:
+            await self.reconciler.deleted(body, replicas)
+            return
+        async with ticking:
+            await self.reconciler.deleted(body, replicas)
 
     def _primary_replicas(self, body: Mapping[str, Any]) -> int | None:
         """The primary's replicas, read before garbage collection deletes it."""
@@ -130,6 +132,7 @@ class Scheduler:
             if self.tasks.get(key) is asyncio.current_task():
                 self.tasks.pop(key, None)
                 self.wake.pop(key, None)
+                self.ticking.pop(key, None)
 
     async def _ticks(self, key: Key) -> None:
         """Ticks at a fixed rate, like Flagger's ticker: the next one is due an interval after this one
@@ -140,7 +143,8 @@ class Scheduler:
         while key in self.bodies:
             body = self.bodies[key]
             try:
-                delay = await self.reconciler.tick(body, self.claimed_by(key))
+                async with self.ticking.setdefault(key, asyncio.Lock()):
+                    delay = await self.reconciler.tick(body, self.claimed_by(key))
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug must not stop this Canary or the others
