@@ -1,13 +1,14 @@
 # flagger-py developer commands. On a fresh machine:
 #   make demo   the product's main job on an embedded default: simulate a release of the bundled canary
 #   make test   everything CI runs: installs what it needs, then lint, types, layers and all tests
+#   make e2e    only the end-to-end tests: real pods behind Traefik, in a private network namespace
 #   make bench  the scale benchmark, flagger-py and Flagger 1.44 side by side (not part of make test)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: demo test bench venv system-deps testenv lint typecheck layers pytest crd-reference clean
+.PHONY: demo test e2e bench venv system-deps testenv lint typecheck layers pytest crd-reference clean
 
 demo: venv
 	@echo "$$ flagger-py validate examples/"
@@ -19,7 +20,11 @@ demo: venv
 	@echo "Next: run a release on your own cluster with the first tutorial, docs/tutorials/kubernetes.md"
 	@echo "(or try: .venv/bin/flagger-py simulate examples/podinfo-canary.yaml --scenario examples/scenarios/latency-regression.yaml)"
 
-test: system-deps testenv venv lint typecheck layers pytest
+test: system-deps testenv venv lint typecheck layers pytest e2e
+
+# Root is needed for the namespace, containerd and the kubelet (scripts/netns.sh uses sudo otherwise).
+e2e: system-deps testenv venv
+	scripts/netns.sh $(BIN)/pytest tests/e2e -p no:cacheprovider $(E2E_ARGS)
 
 # SIZES=10,100 make bench for a quick run; BENCH_ARGS="--release-timeout 600" caps each release;
 # results in bench/results/ (git-ignored)

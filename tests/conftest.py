@@ -15,6 +15,9 @@ from flagger_py.testing.prometheus import Prometheus
 from tests.paths import CONTROL_PLANE_STARTUP, REFERENCE, THIRDPARTY_CRDS
 from tests.webhooks.server import Reply, Server
 
+# The end-to-end tests run only through `make e2e`, inside a network namespace made for them.
+collect_ignore = [] if os.environ.get("FLAGGER_PY_NETNS") == "inside" else ["e2e"]
+
 # Tests that read the shared reference data: marked ``shared``, or using these fixtures.
 SHARED_FIXTURES = frozenset({"router_crds", "with_reference_crd", "thirdparty"})
 SHARED_SKIPPED = pytest.StashKey[int]()

@@ -62,6 +62,7 @@ class Api:
 
     def __init__(self, server: str, token: str, ca: Path | None = None) -> None:
         self.server = server
+        self.token = token
         self.client = httpx.Client(
             base_url=server,
             headers={"Authorization": f"Bearer {token}"},
@@ -131,7 +132,9 @@ _CORE_PLURALS = {
     "CustomResourceDefinition": "customresourcedefinitions",
     "Ingress": "ingresses",
 }
-_CLUSTER_SCOPED = {"Namespace", "Node", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"}
+_CLUSTER_SCOPED = {
+    "Namespace", "Node", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "GatewayClass",
+}  # fmt: skip
 
 
 def collection_path(api_version: str, plural: str, namespace: str | None) -> str:

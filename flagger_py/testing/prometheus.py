@@ -41,12 +41,18 @@ class Prometheus:
         scrape_interval: str = "1s",
         binary: str | None = None,
         timeout: float = 30.0,
+        scrape_configs: list[dict[str, Any]] | None = None,
     ) -> Prometheus:
+        """Scrape ``targets`` as job ``test``, and any further ``scrape_configs`` (Prometheus' own
+        format: Kubernetes service discovery, relabelling)."""
         binary = binary or shutil.which("prometheus") or "/usr/bin/prometheus"
         workdir = Path(tempfile.mkdtemp(prefix="flagger-py-prometheus-"))
         config = {
             "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
-            "scrape_configs": [{"job_name": "test", "static_configs": [{"targets": targets}]}],
+            "scrape_configs": [
+                {"job_name": "test", "static_configs": [{"targets": targets}]},
+                *(scrape_configs or []),
+            ],
         }
         (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
         port = free_port()
