@@ -6,7 +6,13 @@
 //	APP_VERSION     reported by /version and in the metrics' version label (default "v1")
 //	APP_ERROR_RATE  fraction of requests to / answered 500 (0..1, default 0)
 //	APP_LATENCY     added to every request to / (a Go duration, default 0)
-//	APP_PORT        listening port (default 9898, podinfo's)
+//	APP_DRAIN       on SIGTERM, how long to go on serving, with /readyz failing, before shutting
+//	                down gracefully (a Go duration, default 5s), as podinfo and any app that is
+//	                rolled without dropped requests does: the proxies learn of a terminating pod
+//	                only after it got SIGTERM
+//
+// The port is a flag (-port, default 9898, podinfo's), not an environment variable: Kubernetes sets
+// <SERVICE>_PORT=tcp://... in every pod for each Service, so a Service named "app" would set APP_PORT.
 //
 // Routes: / (the application), /status/{code}, /delay/{seconds}, /version, /healthz, /readyz,
 // /metrics (not counted), like podinfo's. Besides its own app_requests_total it exports podinfo's
@@ -15,15 +21,20 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"log"
 	"math/rand"
 	"net/http"
 	"os"
+	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -134,7 +145,13 @@ func main() {
 	if err != nil || latency < 0 {
 		log.Fatalf("APP_LATENCY must be a non-negative Go duration such as 300ms, got %q", os.Getenv("APP_LATENCY"))
 	}
-	port := env("APP_PORT", "9898")
+	drain, err := time.ParseDuration(env("APP_DRAIN", "5s"))
+	if err != nil || drain < 0 {
+		log.Fatalf("APP_DRAIN must be a non-negative Go duration such as 5s, got %q", os.Getenv("APP_DRAIN"))
+	}
+	var draining atomic.Bool
+	port := flag.String("port", "9898", "listening port")
+	flag.Parse()
 	c := &counters{requests: map[key]uint64{}, seconds: map[string]float64{}, count: map[string]uint64{}, latency: map[key]*histogram{}}
 	var rngMu sync.Mutex
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
@@ -184,9 +201,28 @@ func main() {
 		return reply(w, http.StatusOK, fmt.Sprintf(`{"version":%q}`, version))
 	}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, `{"status":"ok"}`) })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, `{"status":"ok"}`) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			reply(w, http.StatusServiceUnavailable, `{"status":"draining"}`)
+			return
+		}
+		reply(w, http.StatusOK, `{"status":"ok"}`)
+	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) { c.write(w, version) })
-	log.Printf("fpy-app %s listening on :%s (error rate %g, latency %s)", version, port, errorRate, latency)
-	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.ListenAndServe())
+	log.Printf("fpy-app %s listening on :%s (error rate %g, latency %s)", version, *port, errorRate, latency)
+	srv := &http.Server{Addr: ":" + *port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-stop
+		draining.Store(true)
+		log.Printf("SIGTERM: serving for %s more, then shutting down", drain)
+		time.Sleep(drain)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		log.Fatal(err)
+	}
 }

@@ -59,7 +59,11 @@ def container(version: str, error_rate: float = 0.0, latency: str = "0s") -> dic
             {"name": "APP_LATENCY", "value": latency},
         ],
         "ports": [{"name": "http", "containerPort": PORT}],
-        "readinessProbe": {"httpGet": {"path": "/readyz", "port": PORT}, "periodSeconds": 1},
+        "readinessProbe": {
+            "httpGet": {"path": "/readyz", "port": PORT},
+            "periodSeconds": 1,
+            "failureThreshold": 1,
+        },
     }
 
 

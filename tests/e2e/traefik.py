@@ -6,6 +6,7 @@ for clients, one for Prometheus and its API (to read the weights it really appli
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -47,6 +48,9 @@ class Traefik:
             f"--entrypoints.metrics.address=127.0.0.1:{self.metrics_port}",
             f"--entrypoints.traefik.address=127.0.0.1:{self.api_port}",
             "--api.insecure=true",
+            "--accesslog=true",
+            f"--accesslog.filepath={self.workdir / 'access.log'}",
+            "--accesslog.format=json",
             "--ping=true",
             "--metrics.prometheus=true",
             "--metrics.prometheus.entrypoint=metrics",
@@ -92,6 +96,22 @@ class Traefik:
             if weighted and service_name_part in service.get("name", ""):
                 return {s["name"]: int(s.get("weight", 1)) for s in weighted.get("services") or []}
         return {}
+
+    def slow_or_failed(self, host: str, seconds: float = 1.0) -> list[str]:
+        """Access-log entries for ``host`` that failed (5xx) or took longer than ``seconds``."""
+        path = self.workdir / "access.log"
+        found = []
+        for line in path.read_text(errors="replace").splitlines() if path.exists() else ():
+            entry = json.loads(line)
+            if entry.get("RequestHost") != host:
+                continue
+            if int(entry.get("DownstreamStatus", 0)) >= 500 or entry.get("Duration", 0) > seconds * 1e9:
+                seconds_taken = entry.get("Duration", 0) / 1e9
+                found.append(
+                    f"{entry.get('StartUTC')} {entry.get('DownstreamStatus')} {seconds_taken:.2f}s "
+                    f"via {entry.get('ServiceName')} to {entry.get('ServiceAddr')}"
+                )
+        return found
 
     def log(self) -> str:
         path = self.workdir / "traefik.log"
