@@ -8,7 +8,8 @@
 #   <cache>/traefik-<version>-<recipe>/bin: traefik (the proxy of the end-to-end tests)
 #   <cache>/app-<hash>/bin:             fpy-app, the end-to-end tests' application (testenv/app)
 #   <cache>/crds:                       CRDs shipped inside Go modules (the PrometheusRule CRD of
-#                                       prometheus-operator, which shared/thirdparty-crds lacks)
+#                                       prometheus-operator, the Gateway API CRDs Traefik tests with),
+#                                       which shared/thirdparty-crds lacks
 #   <cache>/bin:                        links to all of them, where the tests look
 # A directory's name is its key: the pinned versions (go.mod files beside this script) and a hash of the
 # build recipe (Go version, GOEXPERIMENT, ldflags), so changing either builds afresh beside the old.
@@ -84,6 +85,16 @@ if [ ! -x "$traefik_bin/traefik" ]; then
   echo "testenv: built traefik in $((SECONDS - start))s"
 else
   echo "testenv: up to date: traefik in $traefik_bin"
+fi
+# The Gateway API CRDs Traefik is tested with: shared/ holds v1.6.1's standard channel without
+# BackendTLSPolicy, whose informer Traefik's Gateway provider waits for (silently) before it acts.
+gateway_crds="$cache/crds/traefik-$traefik_version-gateway-api.yml"
+if [ ! -f "$gateway_crds" ]; then
+  src="$(cd "$here/tools" && go mod download -json "github.com/traefik/traefik/v3@$traefik_version" \
+    | awk -F'"' '/"Dir"/ {print $4}')"
+  mkdir -p "$cache/crds"
+  cp "$src/integration/fixtures/k8s/00-experimental-v1.4.0.yml" "$gateway_crds"
+  echo "testenv: Gateway API CRDs of traefik $traefik_version in $gateway_crds"
 fi
 
 # CRDs the tests install that only come inside a Go module: fetched by `go mod download` (checksummed

@@ -41,7 +41,7 @@ def deployment(
                 },
                 "spec": {
                     "containers": [container(version, error_rate, latency)],
-                    "terminationGracePeriodSeconds": 1,
+                    "terminationGracePeriodSeconds": 15,  # longer than the app's drain
                 },
             },
         },

@@ -48,6 +48,7 @@ class Traefik:
             f"--entrypoints.metrics.address=127.0.0.1:{self.metrics_port}",
             f"--entrypoints.traefik.address=127.0.0.1:{self.api_port}",
             "--api.insecure=true",
+            "--api.dashboard=false",
             "--accesslog=true",
             f"--accesslog.filepath={self.workdir / 'access.log'}",
             "--accesslog.format=json",

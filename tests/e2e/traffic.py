@@ -51,7 +51,8 @@ class Window:
     def row(self) -> str:
         return (
             f"{self.phase:12s} weight {self.weight:3d}%: {self.total:5d} requests, "
-            f"canary {self.canary_share:5.1f}% ({self.canary}), 5xx {self.errors}, {self.ended - self.started:5.1f}s"
+            f"canary {self.canary_share:5.1f}% ({self.canary}), 5xx {self.errors}, "
+            f"{self.ended - self.started:5.1f}s"
         )
 
 
@@ -214,6 +215,24 @@ class Clients:
     def failures(self, since: float = 0.0) -> int:
         """Answers a user would call an error: 5xx or no answer."""
         return sum(1 for t, code, _ in self.answers if t >= since and (code >= 500 or code == 0))
+
+
+def timeline(windows: list[Window], answers: list[tuple[float, int, str]]) -> dict[str, object]:
+    """Second by second from the first window: the weight the proxy applied, the phase, the answers
+    clients got per version and how many were errors."""
+    if not windows:
+        return {"seconds": []}
+    start = windows[0].started
+    seconds: list[dict[str, object]] = []
+    for second in range(int(windows[-1].ended - start) + 1):
+        at = start + second
+        window = next((w for w in windows if w.started <= at < w.ended), windows[-1])
+        got = [a for a in answers if at <= a[0] < at + 1]
+        versions = Counter(v for _, code, v in got if 0 < code < 500)
+        errors = sum(1 for _, code, _ in got if code >= 500 or code == 0)
+        seconds.append({"t": second, "weight": window.weight, "phase": window.phase,
+                        "versions": dict(versions), "errors": errors})  # fmt: skip
+    return {"seconds": seconds}
 
 
 def measured_steps(windows: list[Window]) -> dict[int, Window]:
