@@ -45,5 +45,10 @@ def test_a_pod_on_the_real_node_serves_through_traefik_and_is_scraped(env: Env) 
         return bool(result)
 
     wait_until("Prometheus to scrape the pod", scraped, 60, interval=0.5)
-    traefik_series = env.prometheus.query(f'traefik_service_requests_total{{service=~"{ns}-hello-.*"}}')
-    assert traefik_series["result"], "Traefik's per-service counters are scraped"
+
+    def traefik_scraped() -> bool:
+        # Traefik is scraped on its own schedule: its series for the new service come when they come.
+        series = env.prometheus.query(f'traefik_service_requests_total{{service=~"{ns}-hello-.*"}}')
+        return bool(series["result"])
+
+    wait_until("Prometheus to scrape Traefik's per-service counters", traefik_scraped, 60, interval=0.5)
