@@ -57,6 +57,21 @@ def wait_until(what: str, check: Callable[[], bool], timeout: float, interval: f
         time.sleep(interval)
 
 
+def stop_group(popen: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """SIGTERM the process group ``popen`` leads (started with ``start_new_session``), SIGKILL it after
+    ``timeout`` s; a process that already ended is left alone."""
+    if popen.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(popen.pid, signal.SIGTERM)
+    try:
+        popen.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(popen.pid, signal.SIGKILL)
+        popen.wait(timeout=10)
+
+
 class Api:
     """A minimal synchronous client of the Kubernetes REST API (what tests need; nothing more)."""
 

@@ -6,11 +6,8 @@ with Prometheus.start(["127.0.0.1:9100"]) as prom:
 
 from __future__ import annotations
 
-import contextlib
 import http.server
-import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -22,7 +19,7 @@ from typing import Any
 import httpx
 import yaml
 
-from flagger_py.testing.cluster import ClusterError, free_port, wait_until
+from flagger_py.testing.cluster import ClusterError, free_port, stop_group, wait_until
 
 
 @dataclass
@@ -98,14 +95,7 @@ class Prometheus:
         wait_until("Prometheus to scrape its targets", up, timeout, interval=0.2)
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=10)
+        stop_group(self.popen)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> Prometheus:

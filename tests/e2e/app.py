@@ -3,11 +3,8 @@ its Service, and how a test reads what each of its pods served (their own counte
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
-
-import httpx
 
 from flagger_py.testing.cluster import Cluster
 
@@ -82,27 +79,3 @@ def service(namespace: str, name: str, selector: str | None = None) -> dict[str,
 def running_pods(cluster: Cluster, namespace: str) -> list[Mapping[str, Any]]:
     pods = cluster.api.get(f"/api/v1/namespaces/{namespace}/pods")["items"]
     return [p for p in pods if p.get("status", {}).get("phase") == "Running" and p["status"].get("podIP")]
-
-
-def served(cluster: Cluster, namespace: str, route: str = "/") -> Counter[tuple[str, str]]:
-    """Requests to ``route`` each running pod has counted, summed per (version, code)."""
-    total: Counter[tuple[str, str]] = Counter()
-    for pod in running_pods(cluster, namespace):
-        try:
-            text = httpx.get(f"http://{pod['status']['podIP']}:{PORT}/metrics", timeout=5).text
-        except httpx.HTTPError:
-            continue  # a pod going away: what it served is in the counts already taken
-        total += parse_counters(text, route)
-    return total
-
-
-def parse_counters(text: str, route: str) -> Counter[tuple[str, str]]:
-    counts: Counter[tuple[str, str]] = Counter()
-    for line in text.splitlines():
-        if not line.startswith("app_requests_total{"):
-            continue
-        labels, value = line[len("app_requests_total{") :].rsplit("} ", 1)
-        fields = dict(part.split("=", 1) for part in labels.split(","))
-        if fields["route"].strip('"') == route:
-            counts[(fields["version"].strip('"'), fields["code"].strip('"'))] += int(float(value))
-    return counts

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -21,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from flagger_py.testing.cluster import Api, ClusterError, free_port, wait_until
+from flagger_py.testing.cluster import Api, ClusterError, free_port, stop_group, wait_until
 
 from .images import PAUSE_IMAGE
 
@@ -195,15 +193,7 @@ class RealNode:
         for name, popen, _ in reversed(self.processes):
             if name == "containerd":
                 self._remove_pods()
-            if popen.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(popen.pid, signal.SIGTERM)
-                try:
-                    popen.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(popen.pid, signal.SIGKILL)
-                    popen.wait(timeout=10)
+            stop_group(popen, timeout=15)
         self.processes.clear()
         with contextlib.suppress(OSError):
             subprocess.run(["ip", "link", "delete", CNI_BRIDGE], check=False, capture_output=True, timeout=10)

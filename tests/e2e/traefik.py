@@ -5,10 +5,7 @@ for clients, one for Prometheus and its API (to read the weights it really appli
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -17,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from flagger_py.testing.cluster import ClusterError, free_port, wait_until
+from flagger_py.testing.cluster import ClusterError, free_port, stop_group, wait_until
 
 GATEWAY_CONTROLLER = "traefik.io/gateway-controller"
 
@@ -119,11 +116,5 @@ class Traefik:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        if self.popen is not None and self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=10)
+        if self.popen is not None:
+            stop_group(self.popen)

@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
@@ -269,7 +268,3 @@ def counter_value(metrics_text: str, name: str, match: Callable[[str], bool] = l
             if match(labels):
                 total += float(line.rsplit(" ", 1)[1])
     return total
-
-
-def json_or_none(response: httpx.Response) -> Any:
-    return response.json() if response.status_code == 200 else None
