@@ -30,6 +30,7 @@ class Controller:
     port: int
     process: subprocess.Popen[bytes] | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    ready_path: str = "/readyz"  # Flagger answers /healthz only
 
     def start(self) -> Controller:
         log = self.log_path.open("ab")
@@ -38,14 +39,14 @@ class Controller:
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Until /readyz answers 200 (leading, caches synced)."""
+        """Until ``ready_path`` answers 200 (flagger-py's /readyz: leading, caches synced)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise AssertionError(f"controller exited with {self.process.returncode}:\n{self.log()}")
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{self.port}{self.ready_path}", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

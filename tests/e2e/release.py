@@ -20,12 +20,12 @@ from flagger_py.testing.cluster import wait_until
 from tests.cluster import kube
 from tests.cluster.controller import Controller, Controllers, eventually
 
-from . import app
+from . import app, controllers
 from .conftest import Env
 from .traffic import Clients, Recorder, Window, counter_value
 
 TARGET = "app"
-INTERVAL = "5s"
+INTERVAL = controllers.INTERVAL
 # The load tester's hey, as in Flagger's tutorials, adds a little traffic at each interval; the
 # test's own clients (traffic.Clients) carry the steady load the weights are measured on.
 LOAD_SECONDS = 5
@@ -40,6 +40,7 @@ class Release:
     namespace: str
     host: str
     controllers: Controllers
+    controller_name: str = "flagger-py"
     controller: Controller | None = None
     started: float = field(default_factory=time.monotonic)
 
@@ -72,8 +73,8 @@ class Release:
         }
 
     def start_controller(self) -> Controller:
-        self.controller = self.controllers(
-            "--mesh-provider", "traefik", "--metrics-server", self.env.prometheus.url, "--min-interval", "1s"
+        self.controller = controllers.start(
+            self.controller_name, self.controllers, "traefik", self.env.prometheus.url
         )
         return self.controller
 
@@ -148,15 +149,15 @@ class Release:
 
 
 @contextmanager
-def release(env: Env, controllers_factory: Callable[[str], Controllers]) -> Iterator[Release]:
+def release(env: Env, controller_name: str) -> Iterator[Release]:
     namespace = f"e-{uuid.uuid4().hex[:6]}"
     env.cluster.create_namespace(namespace)
-    controllers = controllers_factory(namespace)
-    made = Release(env, namespace, f"{namespace}.example.test", controllers)
+    started = Controllers(env.cluster, namespace)
+    made = Release(env, namespace, f"{namespace}.example.test", started, controller_name)
     try:
         yield made
     finally:
-        controllers.stop_all()
+        started.stop_all()
         env.cluster.api.delete(f"/api/v1/namespaces/{namespace}")
 
 

@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.cluster.controller import Controllers
-
-from . import app, results
+from . import app, controllers, results
 from .conftest import Env
 from .release import TARGET, Release, release, rows
 from .routers import ROUTERS, Router
@@ -33,9 +31,9 @@ def router(request: pytest.FixtureRequest) -> Router:
     return ROUTERS[request.param]
 
 
-@pytest.fixture
-def run(env: Env) -> Iterator[Release]:
-    with release(env, lambda ns: Controllers(env.cluster, ns)) as made:
+@pytest.fixture(params=controllers.NAMES)
+def run(env: Env, request: pytest.FixtureRequest) -> Iterator[Release]:
+    with release(env, request.param) as made:
         yield made
 
 
@@ -57,6 +55,21 @@ def canary_analysis(router: Router, **fields: Any) -> dict[str, Any]:
 def steps_cell(windows: list[Window]) -> str:
     steps = measured_steps(windows)
     return ", ".join(f"{w}→{steps[w].canary_share:.1f}" for w in sorted(steps) if w)
+
+
+def record(
+    run: Release,
+    router: Router,
+    scenario: str,
+    outcome: str,
+    took: float,
+    bad_to_primary: float | None,
+    clients: Clients,
+    windows: list[Window],
+) -> None:
+    row = results.Row(scenario, router.provider, run.controller_name, outcome, took, bad_to_primary,
+                      clients.failures(), len(clients.answers), steps_cell(windows))  # fmt: skip
+    results.record(row, timeline(windows, clients.answers))
 
 
 def follow(run: Release, router: Router, end: str, **version: Any) -> tuple[list[Window], Clients, float]:
@@ -86,11 +99,7 @@ def test_progressive_canary_is_promoted_with_the_declared_weights_on_the_wire(
     slow = "\n".join(run.env.traefik.slow_or_failed(run.host))
     assert clients.failures() == 0, f"{clients.describe_failures(windows)}\nTraefik:\n{slow}"
     run.wait_serving("v2")
-    results.record(
-        results.Row("progressive canary, good version", router.provider, "flagger-py", "promoted", took, None,
-                    clients.failures(), len(clients.answers), steps_cell(windows)),
-        timeline(windows, clients.answers),
-    )  # fmt: skip
+    record(run, router, "progressive canary, good version", "promoted", took, None, clients, windows)
 
 
 @pytest.mark.parametrize(
@@ -114,8 +123,4 @@ def test_bad_version_is_rolled_back_and_only_the_canary_share_of_clients_saw_it(
     if fault == "5xx":
         late = [a for a in clients.answers if a[1] >= 500 and a[0] > back + 2.0]
         assert not late, f"errors after traffic went back to the primary: {late}"
-    results.record(
-        results.Row(f"bad version ({fault})", router.provider, "flagger-py", "rolled back", took,
-                    back - bad[0], clients.failures(), len(clients.answers), steps_cell(windows)),
-        timeline(windows, clients.answers),
-    )  # fmt: skip
+    record(run, router, f"bad version ({fault})", "rolled back", took, back - bad[0], clients, windows)
