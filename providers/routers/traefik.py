@@ -2,8 +2,12 @@
 
 Object: TraefikService ``<apex>`` (apex labels and annotations, Flux opt-out) balancing between
 ``<apex>-primary`` and, while it has weight, ``<apex>-canary``. Your IngressRoute points at the
-TraefikService (``kind: TraefikService``, name ``<apex>``) and stays yours. Weights only: canary
-and blue/green releases.
+TraefikService (``kind: TraefikService``, name ``<apex>``) and stays yours. Canary and blue/green
+releases, and session affinity with Traefik's own sticky cookie: while the canary has weight, the
+weighted service carries ``sticky.cookie`` (``sessionAffinity``'s name, maxAge, path, domain, secure,
+httpOnly, sameSite), so that every client stays on the side it first reached and the weights split
+new sessions. Traefik has one cookie for both sides: ``primaryCookieName`` and ``partitioned`` are
+refused. (Flagger's traefik router ignores sessionAffinity.)
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flagger_py.model.canary import Canary
+from flagger_py.model.canary import Canary, SessionAffinity
 from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.ports import ALL_PRIMARY, Routes
 
@@ -27,9 +31,20 @@ class TraefikRouter(objects.OneObjectRouter):
     provider = "traefik"
     api = API
     kind = "TraefikService"
-    strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
+    strategies: frozenset[Strategy] = frozenset({"canary", "blue/green", "session affinity"})
 
     def check(self, canary: Canary) -> str | None:
+        affinity = canary.spec.analysis.session_affinity
+        if affinity is not None and affinity.primary_cookie_name is not None:
+            return (
+                "spec.analysis.sessionAffinity.primaryCookieName: provider traefik keeps every client on "
+                "the side it first reached with one sticky cookie (cookieName); remove primaryCookieName"
+            )
+        if affinity is not None and affinity.partitioned is not None:
+            return (
+                "spec.analysis.sessionAffinity.partitioned: Traefik's sticky cookie has no Partitioned "
+                "attribute; remove the field"
+            )
         return unsupported(canary, self.provider, self.strategies)
 
     def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
@@ -45,8 +60,24 @@ def traefik_service(canary: Canary, routes: Routes) -> dict[str, Any]:
     if routes.canary > 0:
         services.append({"name": names.canary, "port": names.port, "weight": routes.canary})
     meta = objects.metadata(canary, names.apex)
-    spec = {"weighted": {"services": services}}
-    return {"apiVersion": API, "kind": "TraefikService", "metadata": meta, "spec": spec}
+    weighted: dict[str, Any] = {"services": services}
+    affinity = canary.spec.analysis.session_affinity
+    if affinity is not None and routes.canary > 0:
+        weighted["sticky"] = {"cookie": sticky_cookie(affinity)}
+    return {"apiVersion": API, "kind": "TraefikService", "metadata": meta, "spec": {"weighted": weighted}}
+
+
+def sticky_cookie(affinity: SessionAffinity) -> dict[str, Any]:
+    """Traefik's sticky cookie (dynamic.Cookie) for ``sessionAffinity``."""
+    cookie: dict[str, Any] = {"name": affinity.cookie_name, "maxAge": affinity.max_age}
+    optional = {
+        "path": affinity.path,
+        "domain": affinity.domain,
+        "secure": affinity.secure,
+        "httpOnly": affinity.http_only,
+        "sameSite": affinity.same_site.lower() if affinity.same_site else None,
+    }
+    return cookie | {k: v for k, v in optional.items() if v is not None}
 
 
 def read_routes(service: Mapping[str, Any], names: Names) -> Routes:

@@ -199,3 +199,25 @@ def test_contour_one_route_per_ab_match_and_smi_quantities() -> None:
         {"service": "podinfo-canary", "weight": "30"},
         {"service": "podinfo-primary", "weight": "70"},
     ]
+
+
+def test_traefik_session_affinity_is_traefiks_sticky_cookie_while_the_canary_has_weight() -> None:
+    affinity = {"cookieName": "flagger-cookie", "maxAge": 300, "sameSite": "Lax", "httpOnly": True}
+    c = canary("traefik", analysis={"sessionAffinity": affinity})
+    during = written(set_routes("traefik", c, Routes(80, 20)), "TraefikService")["spec"]["weighted"]
+    assert during["sticky"] == {
+        "cookie": {"name": "flagger-cookie", "maxAge": 300, "sameSite": "lax", "httpOnly": True}
+    }
+    assert [s["weight"] for s in during["services"]] == [80, 20]
+    after = written(set_routes("traefik", c, Routes(100, 0)), "TraefikService")["spec"]["weighted"]
+    assert "sticky" not in after
+
+
+@pytest.mark.parametrize(("field", "value"), [("primaryCookieName", "primary-cookie"), ("partitioned", True)])
+def test_traefik_refuses_the_affinity_fields_its_one_sticky_cookie_cannot_carry(
+    field: str, value: object
+) -> None:
+    c = canary("traefik", analysis={"sessionAffinity": {"cookieName": "c", field: value}})
+    why = router("traefik", MemoryObjects()).check(c)
+    assert why is not None
+    assert why.startswith(f"spec.analysis.sessionAffinity.{field}:")
