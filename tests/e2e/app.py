@@ -79,3 +79,12 @@ def service(namespace: str, name: str, selector: str | None = None) -> dict[str,
 def running_pods(cluster: Cluster, namespace: str) -> list[Mapping[str, Any]]:
     pods = cluster.api.get(f"/api/v1/namespaces/{namespace}/pods")["items"]
     return [p for p in pods if p.get("status", {}).get("phase") == "Running" and p["status"].get("podIP")]
+
+
+def version_of(pod: Mapping[str, Any]) -> str:
+    """The APP_VERSION a pod runs."""
+    for container_spec in pod["spec"]["containers"]:
+        for var in container_spec.get("env") or []:
+            if var["name"] == "APP_VERSION":
+                return str(var.get("value", ""))
+    return ""

@@ -17,7 +17,6 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,10 @@ import yaml
 from flagger_py.crd import schema
 from flagger_py.testing.cluster import Api, ClusterError, LocalCluster, free_port, wait_until
 from flagger_py.testing.prometheus import Prometheus
-from tests.e2e import images, results
+from tests.e2e import controllers, images, results
+from tests.e2e.environment import Env
 from tests.e2e.node import RealNode
+from tests.e2e.release import Release, release
 from tests.e2e.traefik import GATEWAY_CONTROLLER, Traefik
 from tests.paths import TESTENV_BIN, TESTENV_CRDS, THIRDPARTY_CRDS
 
@@ -44,28 +45,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(
             "the end-to-end tests run only inside a network namespace made for them: "
             "use `make e2e` (scripts/netns.sh)"
-        )
-
-
-@dataclass
-class Env:
-    """What a scenario needs: the cluster, the node, the proxy, Prometheus, the load tester."""
-
-    cluster: LocalCluster
-    node: RealNode
-    traefik: Traefik
-    prometheus: Prometheus
-    loadtester_url: str
-    workdir: Path
-
-    def logs(self) -> str:
-        return "\n".join(
-            [
-                self.cluster.log_tails(20),
-                self.node.log_tails(20),
-                "--- traefik ---",
-                self.traefik.log()[-4000:],
-            ]
         )
 
 
@@ -201,6 +180,13 @@ def env() -> Iterator[Env]:
         traefik.stop()
         node.stop()
         cluster.stop()
+
+
+@pytest.fixture(params=controllers.NAMES)
+def run(env: Env, request: pytest.FixtureRequest) -> Iterator[Release]:
+    """One release in a namespace of its own, by each controller of FLAGGER_PY_E2E_CONTROLLERS."""
+    with release(env, request.param) as made:
+        yield made
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -21,7 +21,7 @@ from tests.cluster import kube
 from tests.cluster.controller import Controller, Controllers, eventually
 
 from . import app, controllers
-from .conftest import Env
+from .environment import Env
 from .traffic import Clients, Recorder, Window, counter_value
 
 TARGET = "app"
@@ -48,14 +48,25 @@ class Release:
     def cluster(self) -> Any:
         return self.env.cluster
 
-    def load_webhook(self, path: str = "/", headers: dict[str, str] | None = None) -> dict[str, Any]:
+    def load_webhook(
+        self, path: str = "/", headers: dict[str, str] | None = None, host: str | None = None
+    ) -> dict[str, Any]:
         header_flags = "".join(f" -H '{k}: {v}'" for k, v in (headers or {}).items())
         cmd = (
-            f"hey -z {LOAD_SECONDS}s -q {LOAD_QPS} -c {LOAD_WORKERS} -host {self.host}{header_flags} "
+            f"hey -z {LOAD_SECONDS}s -q {LOAD_QPS} -c {LOAD_WORKERS} -host {host or self.host}{header_flags} "
             f"{self.env.traefik.url}{path}"
         )
         return {"name": "load-test", "type": "rollout", "url": f"{self.env.loadtester_url}/", "timeout": "5s",
                 "metadata": {"type": "cmd", "cmd": cmd}}  # fmt: skip
+
+    def gate_webhook(self, kind: str = "confirm-traffic-increase") -> dict[str, Any]:
+        """A manual gate of the load tester's: open or closed by ``gate(...)``."""
+        return {"name": "gate", "type": kind, "url": f"{self.env.loadtester_url}/gate/check"}
+
+    def gate(self, action: str) -> None:
+        """Open or close this release's gate, as a person does with curl."""
+        body = {"name": TARGET, "namespace": self.namespace}
+        httpx.post(f"{self.env.loadtester_url}/gate/{action}", json=body, timeout=5).raise_for_status()
 
     def canary(self, provider: str, analysis: dict[str, Any], **spec: Any) -> dict[str, Any]:
         return {
@@ -120,8 +131,10 @@ class Release:
         deployment = app.deployment(self.namespace, TARGET, version, error_rate=error_rate, latency=latency)
         self.cluster.api.apply(deployment)
 
-    def clients(self, rate: float = CLIENT_RATE, headers: dict[str, str] | None = None) -> Clients:
-        return Clients(self.env.traefik.url, self.host, rate=rate, headers=headers or {})
+    def clients(
+        self, rate: float = CLIENT_RATE, headers: dict[str, str] | None = None, users: int = 0
+    ) -> Clients:
+        return Clients(self.env.traefik.url, self.host, rate=rate, headers=headers or {}, users=users)
 
     def recorder(self, weights: Callable[[], int | None]) -> Recorder:
         return Recorder(self.cluster, self.namespace, TARGET, weights, self.phase)

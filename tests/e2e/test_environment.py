@@ -8,7 +8,7 @@ import httpx
 
 from flagger_py.testing.cluster import wait_until
 from tests.e2e import app
-from tests.e2e.conftest import Env
+from tests.e2e.environment import Env
 from tests.e2e.traffic import pod_counters
 
 

@@ -86,14 +86,27 @@ class Traefik:
         """Traefik's HTTP services as its API reports them (what it routes now)."""
         return list(self.api("/api/http/services"))
 
-    def weights(self, service_name_part: str) -> dict[str, int]:
-        """The weights of the weighted service whose name contains ``service_name_part``:
-        {child service name: weight}; empty when there is none."""
+    def weighted(self, service_name_part: str) -> dict[str, dict[str, int]]:
+        """The weighted services whose name contains ``service_name_part``:
+        {service name: {child service name: weight}}."""
+        found = {}
         for service in self.services():
             weighted = service.get("weighted")
             if weighted and service_name_part in service.get("name", ""):
-                return {s["name"]: int(s.get("weight", 1)) for s in weighted.get("services") or []}
-        return {}
+                children = weighted.get("services") or []
+                found[service["name"]] = {s["name"]: int(s.get("weight", 1)) for s in children}
+        return found
+
+    def servers(self, host: str) -> list[str]:
+        """The server URLs (the endpoints) Traefik sends requests for ``host`` to, when a router of
+        rule ``Host(`host`)`` leads to a load-balanced service."""
+        rule = f"Host(`{host}`)"
+        names = {r.get("service") for r in self.api("/api/http/routers") if r.get("rule") == rule}
+        for service in self.services():
+            name = service.get("name", "")
+            if name in names or name.split("@", 1)[0] in names:
+                return [s["url"] for s in (service.get("loadBalancer") or {}).get("servers") or []]
+        return []
 
     def slow_or_failed(self, host: str, seconds: float = 1.0) -> list[str]:
         """Access-log entries for ``host`` that failed (5xx) or took longer than ``seconds``."""

@@ -156,7 +156,11 @@ class Recorder:
 @dataclass
 class Clients:
     """The users: requests at a steady ``rate`` per second through the proxy, for at most ``limit``
-    seconds and ``max_requests`` requests; what each got is kept as (time, status, version)."""
+    seconds and ``max_requests`` requests; what each got is kept as (time, status, version).
+
+    With ``users``, the requests go round robin from that many users, each with a cookie jar of its
+    own (``user_of`` says whose each answer was); a user leaves after ``session`` requests and a new
+    one, without cookies, takes its place — sessions begin and end during a release, as they do."""
 
     url: str
     host: str
@@ -165,7 +169,10 @@ class Clients:
     max_requests: int = 30000
     path: str = "/"
     headers: Mapping[str, str] = field(default_factory=dict)
+    users: int = 0
+    session: int = 40
     answers: list[tuple[float, int, str]] = field(default_factory=list)  # (sent, status, version)
+    user_of: list[int] = field(default_factory=list)  # with users: the user of each answer
     stop_event: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
 
@@ -178,22 +185,36 @@ class Clients:
         deadline = time.monotonic() + self.limit
         period = 1.0 / self.rate
         headers = {"Host": self.host, **self.headers}
-        with httpx.Client(timeout=5) as client:
+        sessions = [httpx.Client(timeout=5) for _ in range(max(1, self.users))]
+        ids = list(range(len(sessions)))  # the user each session belongs to now
+        served = [0] * len(sessions)
+        next_id = len(sessions)
+        try:
             next_at = time.monotonic()
             while (
                 not self.stop_event.is_set()
                 and time.monotonic() < deadline
                 and len(self.answers) < self.max_requests
             ):
+                slot = len(self.answers) % len(sessions)
+                if self.users and served[slot] >= self.session:  # this user leaves, a new one comes
+                    sessions[slot].close()
+                    sessions[slot], ids[slot], served[slot] = httpx.Client(timeout=5), next_id, 0
+                    next_id += 1
                 sent = time.monotonic()
                 try:
-                    response = client.get(f"{self.url}{self.path}", headers=headers)
+                    response = sessions[slot].get(f"{self.url}{self.path}", headers=headers)
                     answer = (sent, response.status_code, response.headers.get("X-App-Version", ""))
                 except httpx.HTTPError as exc:  # no answer at all: as bad as a 5xx for a user
                     answer = (sent, 0, type(exc).__name__)
                 self.answers.append(answer)
+                self.user_of.append(ids[slot])
+                served[slot] += 1
                 next_at += period
                 self.stop_event.wait(max(0.0, next_at - time.monotonic()))
+        finally:
+            for session in sessions:
+                session.close()
 
     def stop(self) -> list[tuple[float, int, str]]:
         self.stop_event.set()
@@ -214,6 +235,15 @@ class Clients:
     def failures(self, since: float = 0.0) -> int:
         """Answers a user would call an error: 5xx or no answer."""
         return sum(1 for t, code, _ in self.answers if t >= since and (code >= 500 or code == 0))
+
+
+def flips(clients: Clients, start: float, end: float) -> list[int]:
+    """The users who got answers from more than one version between ``start`` and ``end``."""
+    seen: dict[int, set[str]] = {}
+    for (t, code, version), user in zip(clients.answers, clients.user_of, strict=True):
+        if start <= t <= end and 0 < code < 500:
+            seen.setdefault(user, set()).add(version)
+    return sorted(user for user, versions in seen.items() if len(versions) > 1)
 
 
 def timeline(windows: list[Window], answers: list[tuple[float, int, str]]) -> dict[str, object]:
