@@ -2,13 +2,14 @@
 #   make demo   the product's main job on an embedded default: simulate a release of the bundled canary
 #   make test   everything CI runs: installs what it needs, then lint, types, layers and all tests
 #   make e2e    only the end-to-end tests: real pods behind Traefik, in a private network namespace
+#   make e2e-flagger  the end-to-end scenarios by flagger-py and Flagger 1.44 side by side (not in make test)
 #   make bench  the scale benchmark, flagger-py and Flagger 1.44 side by side (not part of make test)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: demo test e2e bench venv system-deps testenv lint typecheck layers pytest crd-reference clean
+.PHONY: demo test e2e e2e-flagger bench venv system-deps testenv lint typecheck layers pytest crd-reference clean
 
 demo: venv
 	@echo "$$ flagger-py validate examples/"
@@ -25,6 +26,14 @@ test: system-deps testenv venv lint typecheck layers pytest e2e
 # Root is needed for the namespace, containerd and the kubelet (scripts/netns.sh uses sudo otherwise).
 e2e: system-deps testenv venv
 	scripts/netns.sh $(BIN)/pytest tests/e2e -p no:cacheprovider $(E2E_ARGS)
+
+# Both controllers on the same environment and Canary specs (10 s intervals, Flagger's minimum); the
+# table and the timelines go to $(E2E_RESULTS) (git-ignored), for tests/e2e/RESULTS.md and the plots.
+E2E_RESULTS ?= tests/e2e/results
+e2e-flagger: system-deps testenv venv
+	testenv/flagger.sh
+	FLAGGER_PY_E2E_CONTROLLERS=flagger-py,flagger FLAGGER_PY_E2E_RESULTS=$(abspath $(E2E_RESULTS)) \
+		scripts/netns.sh $(BIN)/pytest tests/e2e -p no:cacheprovider $(E2E_ARGS)
 
 # SIZES=10,100 make bench for a quick run; BENCH_ARGS="--release-timeout 600" caps each release;
 # results in bench/results/ (git-ignored)
