@@ -4,7 +4,7 @@
 // Prometheus text format, so a test measures the traffic each backend really received.
 //
 //	APP_VERSION     reported by /version and in the metrics' version label (default "v1")
-//	APP_ERROR_RATE  fraction of requests to / answered 500 (0..1, default 0)
+//	APP_ERROR_RATE  fraction of requests to / answered 500, spread evenly (0..1, default 0)
 //	APP_LATENCY     added to every request to / (a Go duration, default 0)
 //	APP_DRAIN       on SIGTERM, how long to go on serving, with /readyz failing, before shutting
 //	                down gracefully (a Go duration, default 5s), as podinfo and any app that is
@@ -25,7 +25,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"math/rand"
 	"net/http"
 	"os"
 	"os/signal"
@@ -153,12 +152,20 @@ func main() {
 	port := flag.String("port", "9898", "listening port")
 	flag.Parse()
 	c := &counters{requests: map[key]uint64{}, seconds: map[string]float64{}, count: map[string]uint64{}, latency: map[key]*histogram{}}
-	var rngMu sync.Mutex
-	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	// Failures are spread evenly, not drawn at random: with a rate of 0.3, requests 4, 7, 10, 14, ...
+	// fail. A random draw lets a short step see no error at all by chance (0.7^15 is 0.5 %), which
+	// makes "stopped at the first step" a matter of luck; an even spread gives every step its share.
+	var failMu sync.Mutex
+	owed := 0.0
 	fail := func() bool {
-		rngMu.Lock()
-		defer rngMu.Unlock()
-		return rng.Float64() < errorRate
+		failMu.Lock()
+		defer failMu.Unlock()
+		owed += errorRate
+		if owed >= 1 {
+			owed--
+			return true
+		}
+		return false
 	}
 	serve := func(route string, h func(w http.ResponseWriter, r *http.Request) int) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
