@@ -10,6 +10,7 @@ from typing import Protocol
 
 import httpx
 
+from flagger_py import outbound, redact
 from flagger_py.alerting.fields import fields, wanted
 from flagger_py.domain.actions import Severity
 from flagger_py.errors import FlaggerError
@@ -18,6 +19,7 @@ from flagger_py.model.canary import Alert as AlertRoute
 from flagger_py.model.canary import Canary
 from flagger_py.plugins import Registry, registry
 from flagger_py.ports.alerts import Alert, ChatProvider, ChatSettings
+from flagger_py.ports.protocols import Events
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class AlertRouter:
     global_notifier: ChatProvider | None = None
     no_cross_namespace_refs: bool = False
     notifiers: Registry = field(default_factory=lambda: registry("notifier"))
+    events: Events | None = None
+    """Where a failing provider is reported, as a Warning Event on the canary it failed for."""
     failing: set[str] = field(default_factory=set)
 
     async def notify(self, canary: Canary, severity: Severity, message: str, with_metadata: bool) -> None:
@@ -57,8 +61,10 @@ class AlertRouter:
         routes = canary.spec.analysis.alerts or ()
         if not routes:
             if self.global_notifier is not None:
-                await self._send("global notifier", self.global_notifier, alert)
+                await self._send(canary, "global notifier", self.global_notifier, alert)
             return
+        # Each route fails alone: a bad address, a missing Secret or a plugin's bug in one of them
+        # never keeps the alert from the others.
         for route in routes:
             if not wanted(route.severity, severity):
                 continue
@@ -66,9 +72,9 @@ class AlertRouter:
             try:
                 provider = await self.provider(route, namespace)
             except FlaggerError as exc:
-                self._down(key, str(exc))
+                await self._down(canary, key, str(exc))
                 continue
-            await self._send(key, provider, alert)
+            await self._send(canary, key, provider, alert)
 
     async def provider(self, route: AlertRoute, canary_namespace: str) -> ChatProvider:
         """The chat provider an alert route points at, built from its AlertProvider and Secret."""
@@ -90,22 +96,36 @@ class AlertRouter:
                     f"Secret {namespace}/{spec.secret_ref.name} of AlertProvider {name} has no address key"
                 )
             address, token = secret["address"], secret.get("token") or None
+            where = f"key 'address' of Secret {namespace}/{spec.secret_ref.name} (AlertProvider {name})"
+        else:
+            where = f"spec.address of AlertProvider {namespace}/{name}"
+        problem = outbound.address_problem(address)
+        if problem:
+            raise FlaggerError(f"{where}: {problem}")
         settings = ChatSettings(address, spec.channel or "general", spec.username or "flagger", token)
         plugin = self.notifiers.get(spec.type)
         provider: ChatProvider = plugin(self.clients(spec.proxy), settings)
         return provider
 
-    async def _send(self, key: str, provider: ChatProvider, alert: Alert) -> None:
+    async def _send(self, canary: Canary, key: str, provider: ChatProvider, alert: Alert) -> None:
         try:
             await provider.post(alert)
         except FlaggerError as exc:
-            self._down(key, str(exc))
+            await self._down(canary, key, str(exc))
+            return
+        except Exception as exc:  # a plugin's bug: that provider fails, the others go on
+            await self._down(canary, key, f"{type(exc).__name__}: {redact.text(str(exc))}")
             return
         if key in self.failing:
             self.failing.discard(key)
             log.info("%s recovered", key)
 
-    def _down(self, key: str, reason: str) -> None:
-        if key not in self.failing:
-            self.failing.add(key)
+    async def _down(self, canary: Canary, key: str, reason: str) -> None:
+        """Log and report a provider that starts failing (once, until it recovers)."""
+        if key in self.failing:
+            return
+        self.failing.add(key)
+        if self.events is None:
             log.warning("%s failed: %s", key, reason)
+        else:  # the Event is logged too
+            await self.events.emit(canary, "Warning", f"{key} failed: {reason}")

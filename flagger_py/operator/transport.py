@@ -11,7 +11,9 @@ per-request timeouts they set, ``httpx.TimeoutException`` / ``httpx.ConnectError
 
 from __future__ import annotations
 
+import contextlib
 import ssl
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import httpx
@@ -45,8 +47,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         )
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
         body = await request.aread()
-        try:
-            async with self.session.request(
+        with _translated(request):
+            response = await self.session.request(
                 request.method,
                 URL(str(request.url), encoded=True),
                 headers=headers,
@@ -54,30 +56,56 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=timeout,
                 allow_redirects=False,  # httpx follows redirects itself when asked to
                 skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
-            ) as response:
-                content = await response.read()
-                return httpx.Response(
-                    response.status,
-                    headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers],
-                    content=content,
-                    request=request,
-                )
-        except TimeoutError as exc:
-            raise httpx.ReadTimeout(f"timed out: {exc}", request=request) from exc
-        except aiohttp.ClientConnectorCertificateError as exc:
-            raise httpx.ConnectError(
-                f"certificate verify failed: {exc.certificate_error}", request=request
-            ) from exc
-        except aiohttp.ClientSSLError as exc:
-            raise httpx.ConnectError(f"TLS error (certificate): {exc}", request=request) from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise httpx.ConnectError(f"connection refused or unreachable: {exc}", request=request) from exc
-        except aiohttp.ClientError as exc:
-            raise httpx.ReadError(f"{type(exc).__name__}: {exc}", request=request) from exc
+            )
+        # The body is handed over as a stream, so that a caller can stop reading (flagger_py.outbound
+        # reads a bounded prefix); httpx reads it all for callers that do not stream.
+        return httpx.Response(
+            response.status,
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers],
+            stream=_Body(response, request),
+            request=request,
+        )
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+class _Body(httpx.AsyncByteStream):
+    """An aiohttp response's body, read chunk by chunk; closing it returns the connection."""
+
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self.response = response
+        self.request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _translated(self.request):
+            async for chunk in self.response.content.iter_chunked(64 * 1024):
+                yield chunk
+
+    async def aclose(self) -> None:
+        self.response.release()
+
+
+@contextlib.contextmanager
+def _translated(request: httpx.Request) -> Iterator[None]:
+    """aiohttp's errors as the httpx errors the providers handle."""
+    try:
+        yield
+    except TimeoutError as exc:
+        raise httpx.ReadTimeout(f"timed out: {exc}", request=request) from exc
+    except aiohttp.ClientConnectorCertificateError as exc:
+        raise httpx.ConnectError(
+            f"certificate verify failed: {exc.certificate_error}", request=request
+        ) from exc
+    except aiohttp.ClientSSLError as exc:
+        raise httpx.ConnectError(f"TLS error (certificate): {exc}", request=request) from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise httpx.ConnectError(f"connection refused or unreachable: {exc}", request=request) from exc
+    except aiohttp.InvalidURL as exc:
+        raise httpx.InvalidURL(f"invalid URL: {exc}") from exc
+    except (aiohttp.ClientError, ValueError) as exc:
+        raise httpx.ReadError(f"{type(exc).__name__}: {exc}", request=request) from exc
 
 
 def http_client(

@@ -78,9 +78,11 @@ def build(
             proxies[proxy] = httpx.AsyncClient(timeout=http.timeout, proxy=proxy)
         return proxies[proxy]
 
+    events = KubeEvents(client, clock, forward)
     notifier = AlertRouter(
         lookup,
         clients,
+        events=events,
         cluster_name=settings.cluster_name,
         global_notifier=global_notifier(settings, clients),
         no_cross_namespace_refs=settings.no_cross_namespace_refs,
@@ -103,7 +105,7 @@ def build(
                 config_tracking=settings.enable_config_tracking,
             ),
         ),
-        events=KubeEvents(client, clock, forward),
+        events=events,
         status=KubeStatus(client, written),
         analyzer=MetricAnalyzer(
             lookup,

@@ -11,12 +11,13 @@ from typing import Any, Literal
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from flagger_py import outbound, redact
 from flagger_py.domain.observations import HookKind, HookOutcome
 from flagger_py.model.canary import Canary, Webhook
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 BACKOFF_MIN_SECONDS, BACKOFF_MAX_SECONDS = 1.0, 30.0
-MAX_MESSAGE = 300
+MAX_MESSAGE = redact.MAX_TEXT
 
 
 class _Retryable(Exception):
@@ -110,29 +111,37 @@ class HttpWebhookCaller:
     async def _attempt(
         self, client: httpx.AsyncClient, url: str, body: Mapping[str, Any], timeout: float
     ) -> tuple[bool, str]:
+        where = f"POST {redact.url(url)}"
+        problem = outbound.address_problem(url)
+        if problem:
+            raise _Final(f"{where}: the webhook's url is invalid: {problem}")
         try:
-            response = await client.post(url, json=body, timeout=timeout)
+            response = await outbound.request(client, "POST", url, json=body, timeout=timeout)
         except httpx.TimeoutException as exc:
-            raise _Retryable(f"POST {url}: timed out after {timeout:g}s") from exc
+            raise _Retryable(f"{where}: timed out after {timeout:g}s") from exc
         except httpx.TransportError as exc:
-            raise _Retryable(f"POST {url}: {_reason(exc)}") from exc
+            raise _Retryable(f"{where}: {_reason(exc)}") from exc
+        except httpx.InvalidURL as exc:
+            raise _Final(f"{where}: invalid URL ({redact.text(str(exc))})") from exc
         if response.is_success:
             return True, _text(response)
-        message = f"POST {url}: {response.status_code} {_text(response) or response.reason_phrase}"
+        message = f"{where}: {response.status_code} {_text(response) or response.reason_phrase}"
         if response.status_code == 429 or (response.status_code >= 500 and response.status_code != 501):
             raise _Retryable(message)
         raise _Final(message)
 
 
 def _text(response: httpx.Response) -> str:
-    text = response.text.strip()
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+    """The answer's body as the one redaction rule allows (one line, cut, credentials masked)."""
+    text = redact.text(response.text, limit=MAX_MESSAGE)
+    cut = outbound.was_cut(response)
+    return f"{text} (answer cut at {outbound.WEBHOOK_LIMIT // 1024} KiB)" if cut else text
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
+    text = redact.text(str(exc) or type(exc).__name__)
     if "certificate" in text.lower():
-        return f"TLS certificate not trusted ({text.splitlines()[0]}); set disableTLS to skip verification"
+        return f"TLS certificate not trusted ({text}); set disableTLS to skip verification"
     if "refused" in text.lower() or "connect" in type(exc).__name__.lower():
-        return f"connection failed ({text.splitlines()[0]})"
-    return text.splitlines()[0]
+        return f"connection failed ({text})"
+    return text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
+from flagger_py import redact
 from flagger_py.model.canary import Canary, Webhook
 from flagger_py.webhooks.caller import HttpWebhookCaller, payload
 
@@ -51,7 +52,7 @@ class EventWebhooks:
     def _record(self, url: str, ok: bool, detail: str) -> None:
         if not ok and url not in self.failing:
             self.failing.add(url)
-            log.warning("event webhook %s is failing: %s", url, detail)
+            log.warning("event webhook %s is failing: %s", redact.url(url), detail)
         elif ok and url in self.failing:
             self.failing.discard(url)
-            log.info("event webhook %s recovered", url)
+            log.info("event webhook %s recovered", redact.url(url))

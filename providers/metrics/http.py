@@ -15,11 +15,11 @@ import base64
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from flagger_py import outbound, redact
 from flagger_py.errors import ProviderAuthError, ProviderConfigError, ProviderError, ProviderUnavailable
 
 TIMEOUT_SECONDS = 5.0
@@ -29,13 +29,14 @@ WINDOW_FACTOR = 10
 
 
 def checked_address(kind: str, address: str | None, default: str | None = None) -> str:
-    """The address without a trailing slash; ProviderConfigError unless it is an absolute http(s) URL."""
+    """The address without a trailing slash; ProviderConfigError unless it is an absolute http(s) URL
+    that can be sent to."""
     value = address or default or ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        hint = "" if address else " (spec.provider.address is empty)"
+    problem = outbound.address_problem(value)
+    if problem:
+        hint = " (spec.provider.address is empty)" if not address else ""
         raise ProviderConfigError(
-            f"{kind} address must be an absolute http(s) URL, got {value!r}{hint}: "
+            f"{kind} address {redact.text(value, limit=80)!r}{hint}: {problem}; "
             "set spec.provider.address of the MetricTemplate"
         )
     return value.rstrip("/")
@@ -119,7 +120,9 @@ async def _send(
 ) -> httpx.Response:
     where = _host(url)
     try:
-        response = await client.request(method, url, timeout=timeout, **request)
+        response = await outbound.request(
+            client, method, url, timeout=timeout, limit=outbound.METRICS_LIMIT, **request
+        )
     except httpx.TimeoutException as exc:
         raise ProviderUnavailable(f"{kind} at {where} did not answer within {timeout:g}s") from exc
     except httpx.ConnectError as exc:
@@ -131,6 +134,15 @@ async def _send(
         raise ProviderUnavailable(f"{kind} at {where} unreachable: ConnectError") from exc
     except httpx.TransportError as exc:
         raise ProviderUnavailable(f"{kind} at {where} unreachable: {type(exc).__name__}") from exc
+    except httpx.InvalidURL as exc:
+        reason = redact.text(str(exc))
+        raise ProviderConfigError(f"{kind} address {where} is not a valid URL: {reason}") from exc
+    if outbound.was_cut(response):
+        raise ProviderConfigError(
+            f"{kind} at {where} answered {response.status_code} with more than "
+            f"{outbound.METRICS_LIMIT // 1024 // 1024} MiB: a metric query must return one value "
+            "(aggregate it, e.g. sum(...))"
+        )
     if response.is_success:
         return response
     status, detail = response.status_code, _detail(response)
@@ -157,10 +169,8 @@ def _detail(response: httpx.Response) -> str:
 
 
 def _host(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+    return redact.url(url, secret=True).removesuffix("/...")
 
 
 def _cut(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 200 else text[:200] + "..."
+    return redact.text(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from importlib import metadata
 from typing import Any
 
 import httpx
@@ -215,3 +216,72 @@ async def test_secrets_never_reach_the_logs(
         in caplog.text
     )
     assert "s3cr3t" not in caplog.text
+
+
+class Recorded:
+    """A ``ports.Events`` that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str]] = []
+
+    async def emit(self, canary: Canary, type: str, message: str) -> None:
+        self.events.append((canary.metadata.name, type, message))
+
+
+class Crashing:
+    """A notifier plugin with a bug (installed as gchat for the test)."""
+
+    def __init__(self, client: httpx.AsyncClient, settings: ChatSettings) -> None:
+        pass
+
+    async def post(self, alert: Any) -> None:  # noqa: ARG002 - the plugin interface
+        raise KeyError("attachments")
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        ("{url}/hook\n", "trailing whitespace (a newline from `echo` without -n?)"),
+        ("http://127.0.0.1:99999/hook", "not a valid URL (Port out of range"),
+        ("{url}/ho\x00ok", "control character"),
+        ("hooks.example/x", "an absolute http(s) URL is required"),
+    ],
+)
+async def test_one_bad_address_fails_alone_with_an_event_on_the_canary(
+    serve: Callable[..., Server], address: str, problem: str
+) -> None:
+    server = serve(lambda _p, _n: (200, "ok"))
+    lookup = Lookup(
+        {
+            "test/bad": provider("slack", secretRef={"name": "bad"}),
+            "test/buggy": provider("gchat", address=f"{server.url}/buggy"),
+            "test/good": provider("slack", address=f"{server.url}/good"),
+        },
+        {"test/bad": {"address": address.format(url=server.url)}},
+    )
+    c = canary(
+        [
+            {"name": "bad", "providerRef": {"name": "bad"}},
+            {"name": "buggy", "providerRef": {"name": "buggy"}},
+            {"name": "good", "providerRef": {"name": "good"}},
+        ]
+    )
+    events = Recorded()
+    async with httpx.AsyncClient() as client:
+        router = AlertRouter(lookup, lambda _p: client, events=events)
+        plugins = router.notifiers = registry("notifier")
+        installed = [e for e in metadata.entry_points(group=plugins.group) if e.name != "gchat"]
+        crashing = metadata.EntryPoint("gchat", f"{__name__}:Crashing", plugins.group)
+        plugins.entries = lambda: [*installed, crashing]
+        await route(router, c)
+        await route(router, c)
+    assert [r[0] for r in server.requests] == ["/good", "/good"]
+    assert [(e[1], e[2].split(":")[0]) for e in events.events] == [
+        ("Warning", "alert bad of podinfo.test failed"),
+        ("Warning", "alert buggy of podinfo.test failed"),
+    ], "each failure is reported once"
+    bad, buggy = (e[2] for e in events.events)
+    assert "key 'address' of Secret test/bad (AlertProvider bad)" in bad
+    assert problem in bad
+    assert "127.0.0.1" not in bad, "the address (a secret) is not repeated"
+    assert "KeyError" in buggy
