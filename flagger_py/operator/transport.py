@@ -50,7 +50,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         with _translated(request):
             response = await self.session.request(
                 request.method,
-                URL(str(request.url), encoded=True),
+                # httpx has turned user info into an Authorization header; aiohttp refuses both
+                URL(str(request.url), encoded=True).with_user(None),
                 headers=headers,
                 data=body or None,
                 timeout=timeout,
