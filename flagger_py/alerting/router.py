@@ -12,6 +12,7 @@ import httpx
 
 from flagger_py import outbound, redact
 from flagger_py.alerting.fields import fields, wanted
+from flagger_py.allowlist import AllowList
 from flagger_py.domain.actions import Severity
 from flagger_py.errors import FlaggerError
 from flagger_py.model.alert_provider import AlertProvider
@@ -45,6 +46,7 @@ class AlertRouter:
     global_notifier: ChatProvider | None = None
     no_cross_namespace_refs: bool = False
     notifiers: Registry = field(default_factory=lambda: registry("notifier"))
+    allow: AllowList = field(default_factory=AllowList)
     events: Events | None = None
     """Where a failing provider is reported, as a Warning Event on the canary it failed for."""
     failing: set[str] = field(default_factory=set)
@@ -99,9 +101,9 @@ class AlertRouter:
             where = f"key 'address' of Secret {namespace}/{spec.secret_ref.name} (AlertProvider {name})"
         else:
             where = f"spec.address of AlertProvider {namespace}/{name}"
-        problem = outbound.address_problem(address)
+        problem = outbound.address_problem(address) or self.allow.problem(canary_namespace, address, where)
         if problem:
-            raise FlaggerError(f"{where}: {problem}")
+            raise FlaggerError(problem if problem.startswith(where) else f"{where}: {problem}")
         settings = ChatSettings(address, spec.channel or "general", spec.username or "flagger", token)
         plugin = self.notifiers.get(spec.type)
         provider: ChatProvider = plugin(self.clients(spec.proxy), settings)

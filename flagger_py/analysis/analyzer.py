@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from flagger_py import redact
+from flagger_py.allowlist import AllowList
 from flagger_py.analysis.health import ProviderHealth
 from flagger_py.domain import verdicts
 from flagger_py.domain.verdicts import Check
@@ -57,6 +59,7 @@ class MetricAnalyzer:
     mesh_provider: str = "istio"
     no_cross_namespace_refs: bool = False
     record: Recorder | None = None
+    allow: AllowList = field(default_factory=AllowList)
     providers: Registry = field(default_factory=lambda: registry("metric provider"))
     health: ProviderHealth = field(default_factory=ProviderHealth)
     _built: OrderedDict[str, MetricProvider] = field(default_factory=OrderedDict)
@@ -100,11 +103,13 @@ class MetricAnalyzer:
         home = canary.metadata.namespace or "default"
         if metric.template_ref is None:
             address = canary.spec.metrics_server or self.metrics_server
+            if canary.spec.metrics_server:  # the Canary author's choice, not the operator's flag
+                self._allowed(home, address, "spec.metricsServer")
             spec = MetricProviderSpec(type="prometheus", address=address)
             query = metric.query or builtin.observer_for(canary.spec.provider, self.mesh_provider).query(
                 metric.name
             )
-            return Source(self._provider(spec, {}), query, "prometheus", f"prometheus {address}")
+            return Source(self._provider(spec, {}), query, "prometheus", f"prometheus {redact.url(address)}")
         ref = metric.template_ref
         namespace = ref.namespace or home
         where = f"spec.analysis.metrics[{metric.name}].templateRef"
@@ -117,6 +122,10 @@ class MetricAnalyzer:
         if found is None:
             raise FlaggerError(f"MetricTemplate {namespace}/{ref.name} not found ({where})")
         provider = found.spec.provider
+        if provider.address:
+            self._allowed(
+                home, provider.address, f"spec.provider.address of MetricTemplate {namespace}/{ref.name}"
+            )
         secret: Mapping[str, str] = {}
         if provider.secret_ref is not None:
             name = provider.secret_ref.name
@@ -127,8 +136,16 @@ class MetricAnalyzer:
                     f"Secret {namespace}/{name} of MetricTemplate {ref.name} not found or empty "
                     f"(spec.provider.secretRef)"
                 )
-        backend = f"{provider.type} {provider.address or provider.region or ''}".strip()
+        backend = (
+            f"{provider.type} {redact.url(provider.address) if provider.address else provider.region or ''}"
+        )
+        backend = backend.strip()
         return Source(self._provider(provider, secret), found.spec.query, provider.type, backend)
+
+    def _allowed(self, namespace: str, address: str, what: str) -> None:
+        problem = self.allow.problem(namespace, address, what)
+        if problem:
+            raise FlaggerError(problem)
 
     def _provider(self, spec: MetricProviderSpec, secret: Mapping[str, str]) -> MetricProvider:
         key = _key(spec, secret)

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from flagger_py import __version__
+from flagger_py.allowlist import AllowList
 from flagger_py.errors import FlaggerError, KubeError, KubeNotFound
 from flagger_py.kube import resources as r
 from flagger_py.kube.caches import Caches
@@ -58,6 +59,11 @@ async def check_crds(client: KubeClient, namespace: str | None) -> None:
 async def serve(settings: Settings) -> int:
     """Run the controller until SIGTERM or lost leadership; the process exit code."""
     logs.configure(settings.log_level, settings.zap_encoding)
+    try:
+        AllowList.load(settings.outbound_allow_list)
+    except FlaggerError as exc:
+        log.error("%s", exc)
+        return EXIT_FATAL
     try:
         connection = Connection.load(settings.kubeconfig or None)
     except KubeError as exc:

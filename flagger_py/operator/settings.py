@@ -44,6 +44,11 @@ FLAGS: tuple[tuple[str, Any, str], ...] = (
     ("msteams-url", "", "MS Teams webhook for Canaries without alerts (replaces Slack)"),
     ("msteams-proxy-url", "", "HTTP proxy for MS Teams"),
     ("event-webhook", "", "URL every Canary event is also POSTed to"),
+    (
+        "outbound-allow-list",
+        "",
+        "YAML file: the hosts each namespace's webhooks, metric and alert addresses may call (default: any)",
+    ),
     ("ingress-class", "", "ingress class for Contour HTTPProxies"),
     ("ingress-annotations-prefix", "nginx.ingress.kubernetes.io", "NGINX annotation prefix"),
     ("log-level", "info", "debug, info, warning or error"),
@@ -83,6 +88,7 @@ class Settings:
     msteams_url: str = ""
     msteams_proxy_url: str = ""
     event_webhook: str = ""
+    outbound_allow_list: str = ""
     ingress_class: str = ""
     ingress_annotations_prefix: str = "nginx.ingress.kubernetes.io"
     log_level: str = "info"

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from flagger_py.alerting.router import AlertRouter
+from flagger_py.allowlist import AllowList
 from flagger_py.analysis.analyzer import MetricAnalyzer
 from flagger_py.domain.actions import EventType
 from flagger_py.kube.caches import Caches
@@ -57,7 +58,8 @@ def build(
     clock = WallClock()
     outbox = Outbox()
     insecure = http_client(verify=False)
-    caller = HttpWebhookCaller(http, insecure)
+    allow = AllowList.load(settings.outbound_allow_list)
+    caller = HttpWebhookCaller(http, insecure, allow=allow)
     event_hooks = EventWebhooks(caller, settings.event_webhook or None)
 
     async def forward(canary: Canary, kind: EventType, message: str, ms: int) -> None:
@@ -83,6 +85,7 @@ def build(
         lookup,
         clients,
         events=events,
+        allow=allow,
         cluster_name=settings.cluster_name,
         global_notifier=global_notifier(settings, clients),
         no_cross_namespace_refs=settings.no_cross_namespace_refs,
@@ -114,6 +117,7 @@ def build(
             settings.mesh_provider,
             no_cross_namespace_refs=settings.no_cross_namespace_refs,
             record=telemetry.record_check,
+            allow=allow,
         ),
         webhooks=caller,
         notifier=QueuedNotifier(notifier, outbox),

@@ -12,6 +12,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from flagger_py import outbound, redact
+from flagger_py.allowlist import AllowList
 from flagger_py.domain.observations import HookKind, HookOutcome
 from flagger_py.model.canary import Canary, Webhook
 
@@ -59,10 +60,12 @@ class HttpWebhookCaller:
         insecure_client: httpx.AsyncClient | None = None,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        allow: AllowList | None = None,
     ) -> None:
         self.client = client
         self.insecure_client = insecure_client or client
         self.sleep = sleep
+        self.allow = allow or AllowList()
 
     async def call(self, canary: Canary, kind: HookKind | Literal["post-rollout"], phase: str) -> HookOutcome:
         """Run the hooks of ``kind`` in order. Gates stop at the first failure; a rollback hook that
@@ -81,8 +84,16 @@ class HttpWebhookCaller:
 
     async def call_one(self, canary: Canary, hook: Webhook, phase: str) -> tuple[bool, str]:
         """POST the payload to one hook; (success, message)."""
+        refused = self.refused(canary, hook)
+        if refused:
+            return False, refused
         body = payload(canary, phase, hook.metadata)
         return await self.post(hook.url, body, hook)
+
+    def refused(self, canary: Canary, hook: Webhook) -> str:
+        """Why the outbound allow-list keeps ``canary`` from calling ``hook``; "" when it does not."""
+        namespace = canary.metadata.namespace or "default"
+        return self.allow.problem(namespace, hook.url, f"webhook {hook.name} (spec.analysis.webhooks)")
 
     async def post(self, url: str, body: Mapping[str, Any], hook: Webhook) -> tuple[bool, str]:
         client = self.insecure_client if hook.disable_tls else self.client

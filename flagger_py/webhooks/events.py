@@ -39,6 +39,10 @@ class EventWebhooks:
     ) -> None:
         phase = (canary.status.phase if canary.status else "") or "Initializing"
         for hook in self.sinks(canary):
+            refused = self.caller.refused(canary, hook) if hook.url != self.global_url else ""
+            if refused:
+                self._record(hook.url, False, refused)
+                continue
             extra = {k: v for k, v in (hook.metadata or {}).items() if k not in RESERVED}
             metadata = {
                 **extra,

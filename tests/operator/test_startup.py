@@ -4,12 +4,15 @@ API server answers exactly these status codes; the cluster tests install the CRD
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from flagger_py.kube.client import connect
-from flagger_py.operator.main import Fatal, check_crds
+from flagger_py.operator.main import Fatal, check_crds, serve
+from flagger_py.operator.settings import Settings
 
 
 async def _check(status: int, message: str, namespace: str | None) -> None:
@@ -48,3 +51,19 @@ def test_missing_rbac_is_named() -> None:
     assert "cannot list canaries.flagger.app: list Canary test: canaries.flagger.app is forbidden" in str(
         caught.value
     )
+
+
+def test_a_bad_outbound_allow_list_stops_the_controller_before_it_connects(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "allow.yaml"
+    rules.write_text("default: [http://x/]\n")
+    settings = Settings(outbound_allow_list=str(rules), kubeconfig=str(tmp_path / "absent"))
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        assert asyncio.run(serve(settings)) == 1
+    finally:  # serve() configured the process's logging
+        root.handlers[:], root.level = handlers, level
+    out, err = capfd.readouterr()
+    assert f"{rules}: default: 'http://x/' is not a host pattern" in out + err
