@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flagger_py.model.canary import Analysis
+from flagger_py.model.canary import Analysis, CanarySpec
 
 Strategy = Literal["canary", "blue-green", "ab-testing"]
 
@@ -45,6 +45,13 @@ def iterations(analysis: Analysis, provider: str | None) -> int:
     if provider == "kubernetes" and count < 1:
         return KUBERNETES_DEFAULT_ITERATIONS
     return count
+
+
+def progress_deadline_seconds(spec: CanarySpec) -> int:
+    """Seconds a rollout may take before the release fails: progressDeadlineSeconds, else 600
+    (0 is refused by the model: Flagger would allow no time at all)."""
+    seconds = spec.progress_deadline_seconds
+    return DEFAULT_PROGRESS_DEADLINE_SECONDS if seconds is None else seconds
 
 
 def ready_threshold(percent: int | None) -> int:

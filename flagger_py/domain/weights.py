@@ -28,10 +28,12 @@ ALL_CANARY = Routes(0, 100)
 
 
 def max_weight(analysis: Analysis) -> int:
-    """Highest canary weight of the analysis: maxWeight, else the last step weight, else 100."""
+    """Highest canary weight of the analysis (Flagger's maxWeight()): with stepWeights the last step;
+    else maxWeight when above 0; else 100. ``maxWeight: 0`` is 100, as in Flagger (not a promotion
+    at 0 %)."""
     if analysis.step_weights and not analysis.step_weight:
         return min(100, analysis.step_weights[-1])
-    return analysis.max_weight if analysis.max_weight is not None else 100
+    return analysis.max_weight or 100
 
 
 def next_step_weight(analysis: Analysis, canary_weight: int) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from flagger_py.model.base import Observed, Spec
 from flagger_py.model.duration import DurationField
@@ -75,6 +75,10 @@ WebhookType = Literal[
 Severity = Literal["", "info", "warn", "error"]
 BUILTIN_METRICS = ("request-success-rate", "request-duration")
 Percent = int
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+"""Flagger's fields are Go int32 (progressDeadlineSeconds) or int (64 bits): a larger number makes
+its decoder fail on the whole Canary."""
 
 
 class TargetRef(Spec):
@@ -203,10 +207,10 @@ class ABMatch(Spec):
 
 
 class ThresholdRange(Spec):
-    """Accepted range of a metric value, bounds included."""
+    """Accepted range of a metric value, bounds included (finite: a NaN bound would pass every value)."""
 
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> ThresholdRange:
@@ -227,7 +231,7 @@ class Metric(Spec):
 
     name: str = Field(min_length=1)
     interval: DurationField | None = None
-    threshold: float | None = None
+    threshold: float | None = Field(default=None, allow_inf_nan=False)
     threshold_range: ThresholdRange | None = None
     query: str | None = None
     template_ref: TemplateRef | None = None
@@ -266,7 +270,7 @@ class Webhook(Spec):
     mute_alert: bool | None = None
     url: str = Field(min_length=1)
     timeout: DurationField | None = None
-    retries: int | None = Field(default=None, ge=0)
+    retries: int | None = Field(default=None, ge=0, le=INT64_MAX)
     disable_tls: bool | None = Field(default=None, alias="disableTLS")
     metadata: Mapping[str, str] | None = None
 
@@ -285,7 +289,7 @@ class SessionAffinity(Spec):
     primary_cookie_name: str | None = None
     domain: str | None = None
     http_only: bool | None = None
-    max_age: int = 86400
+    max_age: int = Field(default=86400, le=INT64_MAX)
     partitioned: bool | None = None
     path: str | None = None
     same_site: Literal["Strict", "Lax", "None"] | None = None
@@ -302,8 +306,8 @@ class Analysis(Spec):
     """How the release is analysed."""
 
     interval: DurationField
-    iterations: int | None = Field(default=None, ge=0)
-    threshold: int
+    iterations: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    threshold: int = Field(le=INT64_MAX)
     max_weight: Percent | None = Field(default=None, ge=0, le=100)
     step_weight: Percent | None = Field(default=None, ge=0, le=100)
     step_weights: tuple[Percent, ...] | None = None
@@ -359,6 +363,54 @@ class CanarySpec(Spec):
     revert_on_deletion: bool | None = None
     suspend: bool | None = None
     analysis: Analysis
+
+    @field_validator("progress_deadline_seconds")
+    @classmethod
+    def _some_deadline(cls, seconds: int | None) -> int | None:
+        if seconds == 0:
+            raise ValueError(
+                "0 gives a rollout no time at all: the first check that finds the canary or the primary "
+                "not ready fails the release; set the seconds a rollout may take, or leave the field out "
+                "for the default 600"
+            )
+        if seconds is not None and seconds > INT32_MAX:
+            raise ValueError(
+                f"must be at most {INT32_MAX} (got {seconds}): Flagger reads it as a 32-bit integer; "
+                "leave the field out for the default 600"
+            )
+        return seconds
+
+    @field_validator("analysis")
+    @classmethod
+    def _finishes(cls, analysis: Analysis, info: ValidationInfo) -> Analysis:
+        """A canary that never gets traffic, or a blue/green run of no iterations, never finishes
+        (Flagger runs its analysis forever). Only the kubernetes router gives it 10 iterations, and
+        skipAnalysis promotes without analysis."""
+        provider, skip = info.data.get("provider"), info.data.get("skip_analysis")
+        if provider == "kubernetes" or skip:
+            return analysis
+        if analysis.step_weight == 0:
+            problem = (
+                "stepWeight 0 never moves traffic to the canary, so the release would never finish; "
+                "set stepWeight between 1 and 100, or use iterations for blue/green"
+            )
+        elif analysis.step_weights == ():
+            problem = (
+                "stepWeights is empty, so no traffic ever moves to the canary and the release would never "
+                "finish; list the weights (e.g. [10, 20, 50]) or use stepWeight"
+            )
+        elif analysis.iterations == 0:
+            problem = (
+                "iterations 0 runs no analysis step, so the release would never finish; set iterations "
+                "to 1 or more, or use stepWeight or stepWeights for a canary release"
+            )
+        else:
+            return analysis
+        if provider is None:
+            problem += (
+                " (on the kubernetes router, which runs 10 iterations then, set spec.provider: kubernetes)"
+            )
+        raise ValueError(problem)
 
 
 class Condition(Observed):

@@ -72,3 +72,8 @@ def test_resolving_twice_changes_nothing_and_keeps_everything_else() -> None:
 def test_a_resolved_canary_is_the_same_object() -> None:
     raw = canary({"provider": "istio"}, stepWeight=10)
     assert effective.resolve(raw, ControllerDefaults()) is raw
+
+
+@pytest.mark.parametrize(("spec", "seconds"), [({}, 600), ({"progressDeadlineSeconds": 30}, 30)])
+def test_progress_deadline_is_the_spec_or_600(spec: dict[str, Any], seconds: int) -> None:
+    assert settings.progress_deadline_seconds(canary(spec, stepWeight=10).spec) == seconds

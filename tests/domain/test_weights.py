@@ -64,6 +64,15 @@ def test_max_weight() -> None:
     assert weights.max_weight(analysis(stepWeights=[5, 25, 45])) == 45
 
 
+def test_max_weight_zero_is_100_as_in_flagger() -> None:
+    """Flagger's maxWeight() takes maxWeight only when above 0: 0 walks the canary up to 100 %
+    (flagger-py used to promote at 0 %, with no traffic ever on the canary)."""
+    a = analysis(stepWeight=25, maxWeight=0)
+    assert weights.max_weight(a) == 100
+    assert not weights.at_max_weight(a, weights.ALL_PRIMARY)
+    assert walk(a) == [25, 50, 75, 100]
+
+
 @pytest.mark.parametrize(
     ("promotion", "start", "expected"),
     [
