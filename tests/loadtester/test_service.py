@@ -4,51 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
 
-from flagger_py.loadtester.server import app
-from flagger_py.testing.cluster import free_port
-
-
-@pytest.fixture
-async def loadtester(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
-    runners: list[web.AppRunner] = []
-
-    async def start(**settings: Any) -> str:
-        settings.setdefault("gate_file", tmp_path / "gates.json")
-        runner = web.AppRunner(app(**settings))
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        runners.append(runner)
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for runner in runners:
-        await runner.cleanup()
-
-
-def payload(metadata: dict[str, str] | None = None, namespace: str = "test") -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "podinfo",
-        "namespace": namespace,
-        "phase": "Progressing",
-        "checksum": "abc",
-    }
-    if metadata is not None:
-        body["metadata"] = metadata
-    return body
-
-
-async def post(base: str, path: str = "/", body: Any = None, timeout: float = 30) -> httpx.Response:
-    async with httpx.AsyncClient() as client:
-        return await client.post(base + path, json=body if body is not None else payload(), timeout=timeout)
+from tests.loadtester.helpers import payload, post
 
 
 async def test_health_and_metrics(loadtester: Callable[..., Any]) -> None:

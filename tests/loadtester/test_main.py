@@ -1,0 +1,70 @@
+"""The load tester as a process: its flags, its log on stderr, and its gate file at start-up."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from flagger_py.loadtester import logs
+from flagger_py.loadtester.main import parser
+from tests.loadtester.helpers import Service
+
+
+def test_host_defaults_to_every_interface_as_flaggers() -> None:
+    assert parser().parse_args([]).host == "0.0.0.0"
+    assert parser().parse_args(["-host", "127.0.0.1"]).host == "127.0.0.1"
+    assert parser().parse_args(["--host=::1"]).host == "::1"
+
+
+def test_host_binds_that_address_only(service: Callable[..., Service]) -> None:
+    running = service()  # the fixture passes -host 127.0.0.1
+    running.wait_healthy()
+    port = int(running.base.rsplit(":", 1)[1])
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.2", port), timeout=5):
+        pass  # another loopback address: not listened on
+    started = [r for r in running.records() if r["msg"] == "starting the load tester API"]
+    assert started[0]["host"] == "127.0.0.1"
+    assert started[0]["port"] == port
+
+
+def test_a_port_in_use_is_a_clear_error(service: Callable[..., Service]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        running = service("-port", port)  # the last -port wins
+        assert running.popen.wait(timeout=30) == 1
+    (failure,) = [r for r in running.records() if r["level"] == "error"]
+    assert failure["msg"] == "cannot listen: check -host and -port"
+    assert failure["port"] == int(port)
+    assert "Traceback" not in running.log.read_text()
+
+
+def test_the_formatters_escape_the_message_and_exceptions() -> None:
+    record = logging.makeLogRecord(
+        {"name": "t", "levelname": "INFO", "msg": "a %s", "args": ("b\nc\u2028",), "canary": "x\ny"}
+    )
+    try:
+        raise ValueError("boom\nline")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    console = logs.ConsoleFormatter().format(record)
+    assert "\n" not in console
+    assert "\u2028" not in console
+    assert "\ta b\\nc\\u2028\t" in console
+    document = logs.JsonFormatter().format(record)
+    assert "\n" not in document
+    assert json.loads(document)["canary"] == "x\ny"
+    assert "boom\nline" in json.loads(document)["error"]
+
+
+def test_bad_flags_are_clear_errors(service: Callable[..., Service]) -> None:
+    running = service("-namespace-regexp", "team-(")
+    assert running.popen.wait(timeout=30) == 2
+    assert "-namespace-regexp is not a regular expression" in running.log.read_text()
+    assert "Traceback" not in running.log.read_text()
