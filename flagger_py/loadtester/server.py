@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import logging
 import re
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
 from flagger_py.loadtester import tasks
-from flagger_py.loadtester.gates import GateStore
+from flagger_py.loadtester.gates import GateFileError, GateStore
+from flagger_py.loadtester.payload import MAX_BODY, Payload, PayloadError, parse, quote
+
+log = logging.getLogger(__name__)
 
 GATE = web.AppKey("gates", GateStore)
 BACKGROUND = web.AppKey("background", tasks.Background)
@@ -19,12 +22,18 @@ SETTINGS = web.AppKey("settings", dict)
 METRICS = web.AppKey("metrics", CollectorRegistry)
 TASKS_TOTAL = web.AppKey("tasks_total", Counter)
 
+FLAGGER_ONLY = {"concord", "ngrinder"}
+"""Task types of Flagger's loadtester that this one does not run (refused with 400, like unknown ones)."""
+TYPE_LABELS = tasks.RUNNABLE | FLAGGER_ONLY
+"""The ``type`` label values of the tasks metric; every other type is counted as ``other``."""
+TYPES = "cmd, bash, helm, helmv3 or kubectl"
+
 
 def app(
     *, timeout: float = 3600.0, namespace_regexp: str | None = None, gate_file: Path | None = None
 ) -> web.Application:
     """The loadtester application; ``gate_file`` keeps gate state across restarts."""
-    application = web.Application()
+    application = web.Application(client_max_size=MAX_BODY, middlewares=[_no_tracebacks])
     registry = CollectorRegistry()
     application[GATE] = GateStore(gate_file)
     application[BACKGROUND] = tasks.Background(timeout)
@@ -55,6 +64,20 @@ def app(
     return application
 
 
+@web.middleware
+async def _no_tracebacks(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A bug answers a short 500 and logs the traceback; no answer carries one."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("answering a request failed", extra={"path": request.path[:200]})
+        return web.Response(
+            status=500, text="the load tester failed to answer (a bug, logged): please report it"
+        )
+
+
 async def _stop_tasks(application: web.Application) -> None:
     await application[BACKGROUND].stop()
 
@@ -68,26 +91,30 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-async def _payload(request: web.Request) -> dict[str, Any]:
+async def _payload(request: web.Request) -> Payload:
     try:
-        body = json.loads(await request.read() or b"{}")
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text=f"the body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="the body must be a JSON object")
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise web.HTTPRequestEntityTooLarge(
+            max_size=MAX_BODY,
+            text=f"the body is over {MAX_BODY} bytes (1 MiB): a webhook payload is a few hundred bytes",
+        ) from None
+    try:
+        body = parse(raw)
+    except PayloadError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
     pattern = request.app[SETTINGS]["namespace"]
-    namespace = str(body.get("namespace", ""))
-    if pattern is not None and not pattern.fullmatch(namespace):
-        raise web.HTTPForbidden(text=f"namespace {namespace!r} is not allowed by --namespace-regexp")
+    if pattern is not None and not pattern.fullmatch(body.namespace):
+        raise web.HTTPForbidden(
+            text=f"namespace {quote(body.namespace)} is not allowed by --namespace-regexp"
+        )
     return body
 
 
 async def gate(request: web.Request) -> web.Response:
     body = await _payload(request)
     action = request.path.rsplit("/", 1)[1]
-    key = f"{body.get('name', '')}.{body.get('namespace', '')}"
-    if request.path.startswith("/rollback/"):
-        key = f"rollback.{key}"
+    key = f"rollback.{body.canary}" if request.path.startswith("/rollback/") else body.canary
     store = request.app[GATE]
     if action == "approve":
         return web.Response(text="approved")
@@ -95,35 +122,50 @@ async def gate(request: web.Request) -> web.Response:
         return web.Response(status=403, text="halted")
     if action == "check":
         opened = store.is_open(key)
+        log.info("gate checked", extra={"canary": key, "open": opened})
         return web.Response(status=200 if opened else 403, text="open" if opened else "closed")
-    store.set(key, action == "open")
-    return web.Response(status=202, text=f"{key} {action}ed" if action == "open" else f"{key} closed")
+    done = "opened" if action == "open" else "closed"
+    try:
+        await store.set(key, action == "open")
+    except GateFileError as exc:
+        log.error("gate not changed", extra={"canary": key, "action": action, "error": str(exc)})
+        return web.Response(
+            status=500,
+            text=f"{key} not {done}: {exc}. Fix the file's volume, or start the load tester with "
+            "--gate-file '' to keep gates in memory only",
+        )
+    log.info(f"gate {done}", extra={"canary": key})
+    return web.Response(status=202, text=f"{key} {done}")
 
 
 async def run_task(request: web.Request) -> web.Response:
     body = await _payload(request)
-    metadata = body.get("metadata")
-    if not isinstance(metadata, dict) or not metadata:
-        raise web.HTTPBadRequest(text="metadata not found in the payload")
-    kind = str(metadata.get("type") or "cmd")
-    command = str(metadata.get("cmd", ""))
+    metadata = body.metadata
+    if not metadata:
+        raise web.HTTPBadRequest(
+            text=f"metadata not found in the payload: a task needs metadata.cmd, and metadata.type ({TYPES})"
+        )
+    kind = metadata.get("type") or "cmd"
     counter = request.app[TASKS_TOTAL]
+    if kind not in tasks.RUNNABLE:
+        counter.labels(kind if kind in TYPE_LABELS else "other", "refused").inc()
+        what = (
+            "a task type of Flagger's loadtester that this one does not run" if kind in FLAGGER_ONLY else ""
+        )
+        raise web.HTTPBadRequest(
+            text=f"metadata.type: unknown task type {quote(kind)}{f' ({what})' if what else ''}: use {TYPES}"
+        )
+    command = metadata.get("cmd", "")
     if not command:
-        raise web.HTTPBadRequest(text="metadata.cmd is empty")
-    canary = f"{body.get('name', '')}.{body.get('namespace', '')}"
-    log_output = str(metadata.get("logCmdOutput", "")).lower() == "true"
+        raise web.HTTPBadRequest(text="metadata.cmd is empty: put the command to run there")
     if kind == "cmd":
-        started = request.app[BACKGROUND].start(canary, command, log_output)
+        started = request.app[BACKGROUND].start(body.canary, command, body.flag("logCmdOutput"))
         counter.labels(kind, "started" if started else "deduplicated").inc()
         return web.Response(status=202, text="started" if started else "already running")
-    if kind not in tasks.BLOCKING:
-        counter.labels(kind, "refused").inc()
-        raise web.HTTPBadRequest(text=f"unknown task type {kind!r}: use cmd, bash, helm, helmv3 or kubectl")
     try:
         output = await tasks.run(tasks.argv(kind, command), request.app[SETTINGS]["timeout"])
     except tasks.TaskError as exc:
         counter.labels(kind, "failed").inc()
         return web.Response(status=500, text=f"{kind} {command!r} failed: {exc}")
     counter.labels(kind, "succeeded").inc()
-    returned = str(metadata.get("returnCmdOutput", "")).lower() == "true"
-    return web.Response(text=output if returned else "ok")
+    return web.Response(text=output if body.flag("returnCmdOutput") else "ok")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 BLOCKING = {"bash", "helm", "helmv3", "kubectl"}
+RUNNABLE = {"cmd", *BLOCKING}
 
 
 class TaskError(Exception):

@@ -7,12 +7,14 @@ import logging
 import socket
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
 import pytest
 
 from flagger_py.loadtester import logs
 from flagger_py.loadtester.main import parser
-from tests.loadtester.helpers import Service
+from tests.loadtester.helpers import Service, payload
 
 
 def test_host_defaults_to_every_interface_as_flaggers() -> None:
@@ -67,4 +69,36 @@ def test_bad_flags_are_clear_errors(service: Callable[..., Service]) -> None:
     running = service("-namespace-regexp", "team-(")
     assert running.popen.wait(timeout=30) == 2
     assert "-namespace-regexp is not a regular expression" in running.log.read_text()
+    assert "Traceback" not in running.log.read_text()
+
+
+BAD_FILES = [
+    ("[]", "has the wrong shape: it holds an array, not an object"),
+    ('{"open": 5}', 'has the wrong shape: its "open" is a number, not an array of strings'),
+    ('{"open": [["a"]]}', 'has the wrong shape: its "open" holds an array, not only strings'),
+    ('"gates"', "has the wrong shape: it holds a string, not an object"),
+    ('{"open": [', "is not JSON (JSONDecodeError"),
+    ("\xff\xfe", "is not JSON (UnicodeDecodeError"),
+]
+
+
+@pytest.mark.parametrize(("content", "problem"), BAD_FILES)
+def test_a_gate_file_of_the_wrong_shape_is_reported_and_kept(
+    service: Callable[..., Service], tmp_path: Path, content: str, problem: str
+) -> None:
+    gates = tmp_path / "state" / "gates.json"
+    gates.parent.mkdir()
+    gates.write_bytes(content.encode("latin-1"))
+    running = service(gate_file=gates)
+    running.wait_healthy()
+    (report,) = [r for r in running.records() if r["level"] == "error"]
+    assert report["file"] == str(gates)
+    assert report["msg"].startswith(f"the gate file {gates} {problem}")
+    assert 'Expected {"open": ["name.namespace", "rollback.name.namespace", ...]}' in report["msg"]
+    assert "moved to gates.json.invalid" in report["msg"]
+    assert httpx.post(f"{running.base}/gate/check", json=payload(), timeout=10).status_code == 403
+    assert gates.read_bytes() == content.encode("latin-1")  # untouched until a gate changes
+    assert httpx.post(f"{running.base}/gate/open", json=payload(), timeout=10).status_code == 202
+    assert json.loads(gates.read_text()) == {"open": ["podinfo.test"]}
+    assert (gates.parent / "gates.json.invalid").read_bytes() == content.encode("latin-1")
     assert "Traceback" not in running.log.read_text()

@@ -69,7 +69,8 @@ async def test_timeout_kills_the_task(loadtester: Callable[..., Any]) -> None:
     ("body", "status", "text"),
     [
         (payload(), 400, "metadata not found in the payload"),
-        (payload({"type": "ngrinder", "cmd": "x"}), 400, "unknown task type 'ngrinder'"),
+        (payload({"type": "ngrinder", "cmd": "x"}), 400, "metadata.type: unknown task type 'ngrinder'"),
+        (payload({"type": "hey", "cmd": "x"}), 400, "metadata.type: unknown task type 'hey': use cmd, bash"),
         (payload({"type": "bash"}), 400, "metadata.cmd is empty"),
         ([1, 2], 400, "the body must be a JSON object"),
     ],
@@ -126,3 +127,21 @@ async def test_a_real_hey_load_test(
     assert response.status_code == 200
     assert re.search(r"\[200\]\s+30 responses", response.text)
     assert len(hits) == 30
+
+
+async def test_a_gate_file_that_cannot_be_written_changes_nothing(
+    loadtester: Callable[..., Any], tmp_path: Path
+) -> None:
+    folder = tmp_path / "gates.json"
+    folder.mkdir()  # a directory where the file should be: read and write both fail
+    base = await loadtester(gate_file=folder)
+    assert (await post(base, "/gate/check")).status_code == 403
+    opened = await post(base, "/gate/open")
+    assert opened.status_code == 500
+    assert opened.text.startswith(f"podinfo.test not opened: cannot write the gate file {folder}: ")
+    assert "--gate-file '' to keep gates in memory only" in opened.text
+    assert (await post(base, "/gate/check")).status_code == 403  # the change was not made
+    assert folder.is_dir()
+    in_memory = await loadtester(gate_file=None)
+    assert (await post(in_memory, "/gate/open")).status_code == 202
+    assert (await post(in_memory, "/gate/check")).status_code == 200
