@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
+from flagger_py import redact
 from flagger_py.loadtester import tasks
 from flagger_py.loadtester.gates import GateFileError, GateStore
 from flagger_py.loadtester.payload import MAX_BODY, Payload, PayloadError, parse, quote
@@ -17,7 +19,7 @@ from flagger_py.loadtester.payload import MAX_BODY, Payload, PayloadError, parse
 log = logging.getLogger(__name__)
 
 GATE = web.AppKey("gates", GateStore)
-BACKGROUND = web.AppKey("background", tasks.Background)
+JOBS = web.AppKey("jobs", tasks.Jobs)
 SETTINGS = web.AppKey("settings", dict)
 METRICS = web.AppKey("metrics", CollectorRegistry)
 TASKS_TOTAL = web.AppKey("tasks_total", Counter)
@@ -26,6 +28,10 @@ FLAGGER_ONLY = {"concord", "ngrinder"}
 """Task types of Flagger's loadtester that this one does not run (refused with 400, like unknown ones)."""
 TYPE_LABELS = tasks.RUNNABLE | FLAGGER_ONLY
 """The ``type`` label values of the tasks metric; every other type is counted as ``other``."""
+COMMAND_SHOWN = 500
+"""How much of a command (redacted) a log record or an answer repeats."""
+FAILURE_LOGGED = 2000
+"""How much of a failed command's output (its end, redacted) the log keeps without logCmdOutput."""
 TYPES = "cmd, bash, helm, helmv3 or kubectl"
 
 
@@ -36,7 +42,7 @@ def app(
     application = web.Application(client_max_size=MAX_BODY, middlewares=[_no_tracebacks])
     registry = CollectorRegistry()
     application[GATE] = GateStore(gate_file)
-    application[BACKGROUND] = tasks.Background(timeout)
+    application[JOBS] = tasks.Jobs(timeout)
     application[SETTINGS] = {
         "timeout": timeout,
         "namespace": re.compile(namespace_regexp) if namespace_regexp else None,
@@ -60,7 +66,7 @@ def app(
             *[web.route("*", f"/rollback/{action}", gate) for action in ("check", "open", "close")],
         ]
     )
-    application.on_cleanup.append(_stop_tasks)
+    application.on_shutdown.append(_stop_tasks)  # before aiohttp waits for the handlers
     return application
 
 
@@ -79,7 +85,7 @@ async def _no_tracebacks(request: web.Request, handler: Handler) -> web.StreamRe
 
 
 async def _stop_tasks(application: web.Application) -> None:
-    await application[BACKGROUND].stop()
+    await application[JOBS].stop()
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -138,6 +144,38 @@ async def gate(request: web.Request) -> web.Response:
     return web.Response(status=202, text=f"{key} {done}")
 
 
+def _hung_up(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+def _log_text(text: str, limit: int) -> str:
+    """The end of ``text`` (at most ``limit`` characters), each line redacted."""
+    lines = [redact.text(line, limit=1000) for line in text[-limit * 2 :].splitlines()]
+    return "\n".join(lines)[-limit:]
+
+
+def _finished(
+    counter: Counter, fields: dict[str, object], log_output: bool, outcome: tasks.Outcome | None
+) -> None:
+    kind = str(fields["type"])
+    if outcome is None:
+        counter.labels(kind, "cancelled").inc()
+        log.info(
+            "command cancelled and killed: nobody waits for it any more, or the service is stopping",
+            extra=fields,
+        )
+        return
+    output = {"output": _log_text(outcome.text(), tasks.OUTPUT_LIMIT)} if log_output else {}
+    if outcome.ok:
+        counter.labels(kind, "succeeded").inc()
+        log.info("command finished", extra={**fields, **output})
+        return
+    counter.labels(kind, "failed").inc()
+    output = output or {"output": _log_text(outcome.text(), FAILURE_LOGGED)}
+    log.error("command failed", extra={**fields, "reason": outcome.reason, **output})
+
+
 async def run_task(request: web.Request) -> web.Response:
     body = await _payload(request)
     metadata = body.metadata
@@ -158,14 +196,38 @@ async def run_task(request: web.Request) -> web.Response:
     command = metadata.get("cmd", "")
     if not command:
         raise web.HTTPBadRequest(text="metadata.cmd is empty: put the command to run there")
+    if "\0" in command:
+        raise web.HTTPBadRequest(text="metadata.cmd holds a NUL character, which no command line can carry")
+    if (size := len(command.encode())) > tasks.MAX_COMMAND:
+        raise web.HTTPBadRequest(
+            text=f"metadata.cmd is {size} bytes, over the {tasks.MAX_COMMAND} Linux allows one argument: "
+            "put a long script in a file (a ConfigMap volume) and run that"
+        )
+    shown = redact.text(command, limit=COMMAND_SHOWN)
+    fields: dict[str, object] = {"canary": body.canary, "type": kind, "command": shown}
+    job, started = request.app[JOBS].start(
+        tasks.key(kind, body.canary, command),
+        tasks.argv(kind, command),
+        partial(_finished, counter, fields, body.flag("logCmdOutput")),
+    )
+    counter.labels(kind, "started" if started else "deduplicated").inc()
+    if started:
+        log.info("command starting", extra=fields)
+    else:
+        log.info("command already running: this request joins it", extra=fields)
     if kind == "cmd":
-        started = request.app[BACKGROUND].start(body.canary, command, body.flag("logCmdOutput"))
-        counter.labels(kind, "started" if started else "deduplicated").inc()
         return web.Response(status=202, text="started" if started else "already running")
-    try:
-        output = await tasks.run(tasks.argv(kind, command), request.app[SETTINGS]["timeout"])
-    except tasks.TaskError as exc:
-        counter.labels(kind, "failed").inc()
-        return web.Response(status=500, text=f"{kind} {command!r} failed: {exc}")
-    counter.labels(kind, "succeeded").inc()
-    return web.Response(text=output if body.flag("returnCmdOutput") else "ok")
+    outcome = await job.wait(partial(_hung_up, request))
+    if outcome is None:  # the caller hung up (nobody reads this) or the service is stopping
+        return web.Response(status=503, text="cancelled: the caller hung up or the load tester is stopping")
+    returned = body.flag("returnCmdOutput")
+    if outcome.ok:
+        return web.Response(text=outcome.text() if returned else "ok")
+    failed = f"{kind} {quote(shown, COMMAND_SHOWN)} failed: {outcome.reason}"
+    if returned:
+        return web.Response(status=500, text=f"{failed}\n{outcome.text()}")
+    return web.Response(
+        status=500,
+        text=f'{failed}. Its output is withheld from this answer: set metadata.returnCmdOutput: "true" '
+        "to have it here (the load tester's log has its last lines)",
+    )

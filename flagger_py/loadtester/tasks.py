@@ -1,4 +1,10 @@
-"""Running the commands webhooks ask for: in the background (``cmd``) or while the caller waits."""
+"""Running the commands webhooks ask for, in the background (``cmd``) or while the caller waits.
+
+A task is its whole process tree (:mod:`flagger_py.loadtester.processes`): when the command ends,
+runs out of time or is cancelled, everything it started is killed, ``setsid`` or not. Its output
+is read as it comes and only the last :data:`OUTPUT_LIMIT` bytes are kept. Identical tasks (same
+type, canary and command) run once: a second request joins the first (:class:`Jobs`).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,21 @@ import logging
 import os
 import shlex
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from flagger_py.loadtester import processes
 
 log = logging.getLogger(__name__)
 
 BLOCKING = {"bash", "helm", "helmv3", "kubectl"}
 RUNNABLE = {"cmd", *BLOCKING}
-
-
-class TaskError(Exception):
-    """A blocking task failed: non-zero exit, timeout, or a program that cannot be started."""
+OUTPUT_LIMIT = 64 * 1024
+"""The most of a command's output kept (its end): what an answer or a log record may carry."""
+MAX_COMMAND = 128 * 1024 - 1
+"""The longest ``cmd``: Linux refuses a longer single argument (MAX_ARG_STRLEN)."""
+DRAIN = 5.0
+"""Seconds to finish reading the output once every process of the task is killed."""
 
 
 def argv(kind: str, command: str) -> list[str]:
@@ -37,62 +48,197 @@ def argv(kind: str, command: str) -> list[str]:
     return [program, *args]
 
 
-async def run(args: list[str], timeout: float) -> str:
-    """Run to completion within ``timeout`` seconds; the combined output, or TaskError."""
-    try:
-        process = await asyncio.create_subprocess_exec(
-            *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True
-        )
-    except OSError as exc:
-        raise TaskError(f"cannot start {args[0]}: {exc.strerror or exc}") from exc
-    try:
-        out, _ = await asyncio.wait_for(process.communicate(), timeout)
-    except TimeoutError:
-        await _kill(process)
-        raise TaskError(f"timed out after {timeout:g}s and was killed") from None
-    except asyncio.CancelledError:  # the service is stopping: take the command down with it
-        await _kill(process)
-        raise
-    text = out.decode(errors="replace")
-    if process.returncode != 0:
-        raise TaskError(f"exit status {process.returncode}: {text.strip()[-2000:]}")
-    return text
+def key(kind: str, canary: str, command: str) -> str:
+    return hashlib.sha256(f"{kind}\0{canary}\0{command}".encode()).hexdigest()
 
 
-async def _kill(process: asyncio.subprocess.Process) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+@dataclass(frozen=True)
+class Outcome:
+    """How a command ended, and the end of what it wrote (stdout and stderr together)."""
+
+    returncode: int | None = None
+    output: bytes = b""
+    written: int = 0  # bytes written in all, of which ``output`` is the end
+    timeout: float | None = None  # set when the command ran out of time and was killed
+    error: str = ""  # why it could not start
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.timeout is None and self.returncode == 0
+
+    @property
+    def reason(self) -> str:
+        if self.error:
+            return self.error
+        if self.timeout is not None:
+            return f"timed out after {self.timeout:g}s and was killed"
+        code = self.returncode or 0
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                return f"killed by {signal.Signals(-code).name}"
+            return f"killed by signal {-code}"
+        return f"exit status {code}"
+
+    def text(self) -> str:
+        """The output kept, decoded, with a first line saying what was cut."""
+        text = self.output.decode("utf-8", "replace")
+        if self.written > len(self.output):
+            cut = self.written - len(self.output)
+            text = f"[output cut: the first {cut} of {self.written} bytes are not shown]\n{text}"
+        return text
+
+
+class _Tail:
+    """The last ``limit`` bytes of a stream, and how many bytes it carried."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.data = bytearray()
+        self.written = 0
+
+    async def read(self, stream: asyncio.StreamReader) -> None:
+        while chunk := await stream.read(65536):
+            self.written += len(chunk)
+            self.data += chunk
+            if len(self.data) > self.limit:
+                del self.data[: len(self.data) - self.limit]
+
+
+async def _kill(tree: processes.Tree, process: asyncio.subprocess.Process) -> None:
+    await asyncio.to_thread(processes.kill, tree, leader_alive=process.returncode is None)
     await process.wait()
 
 
+async def _output(read_end: int) -> tuple[asyncio.StreamReader, asyncio.BaseTransport]:
+    loop = asyncio.get_running_loop()
+    stream = asyncio.StreamReader(loop=loop)
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(stream, loop=loop), os.fdopen(read_end, "rb", buffering=0)
+    )
+    return stream, transport
+
+
+async def run(args: list[str], timeout: float, *, keep: int = OUTPUT_LIMIT) -> Outcome:
+    """Run ``args`` in a session of its own for at most ``timeout`` seconds; when it ends (or is
+    cancelled), kill whatever it left running."""
+    marker = processes.Tree.new_marker()
+    env = {**os.environ, processes.MARKER: marker}
+    # Our own pipe (not asyncio's PIPE), so that we can close our end whatever still holds the other.
+    read_end, write_end = os.pipe()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=write_end,
+            start_new_session=True,
+            env=env,
+        )
+    except (OSError, ValueError) as exc:
+        os.close(read_end)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return Outcome(error=f"cannot start {args[0]}: {reason}")
+    except asyncio.CancelledError:  # it may have started: its marker finds it
+        os.close(read_end)
+        orphan = processes.Tree(marker, None)
+        await asyncio.shield(asyncio.to_thread(processes.kill, orphan, leader_alive=False))
+        raise
+    finally:
+        os.close(write_end)
+    tree = processes.Tree(marker, process.pid)
+    tail = _Tail(keep)
+    reader: asyncio.Task[None] | None = None
+    transport: asyncio.BaseTransport | None = None
+    timed_out: float | None = None
+    try:
+        stream, transport = await _output(read_end)
+        reader = asyncio.create_task(tail.read(stream))
+        try:
+            await asyncio.wait_for(process.wait(), timeout)
+        except TimeoutError:
+            timed_out = timeout
+        await _kill(tree, process)  # ended or out of time: nothing it started may outlive it
+        await asyncio.wait({reader}, timeout=DRAIN)  # then the output ends, unless an escapee holds it
+    except asyncio.CancelledError:
+        await asyncio.shield(_kill(tree, process))
+        raise
+    finally:
+        if reader is not None:
+            reader.cancel()
+        if transport is not None:
+            transport.close()
+    return Outcome(process.returncode, bytes(tail.data), tail.written, timed_out)
+
+
+def _outcome(task: asyncio.Task[Outcome]) -> Outcome | None:
+    if task.cancelled():
+        return None
+    if (error := task.exception()) is not None:
+        return Outcome(error=f"the load tester could not run it ({type(error).__name__})")
+    return task.result()
+
+
+@dataclass(eq=False)
+class Job:
+    """One running command and the callers waiting for it."""
+
+    task: asyncio.Task[Outcome]
+    waiters: int = 0
+    abandoned: bool = False
+
+    async def wait(self, gone: Callable[[], bool], poll: float = 0.25) -> Outcome | None:
+        """The outcome; None if the caller hung up (``gone()``) or the job was cancelled. When the
+        last caller leaves before the end, the command is killed."""
+        self.waiters += 1
+        try:
+            while True:  # ends with the task, which ends within its timeout
+                done, _ = await asyncio.wait({self.task}, timeout=poll)
+                if done:
+                    return _outcome(self.task)
+                if gone():
+                    return None
+        finally:
+            self.waiters -= 1
+            if self.waiters == 0 and not self.task.done():
+                self.abandoned = True
+                self.task.cancel()
+
+
 @dataclass
-class Background:
-    """Background tasks, at most one running per canary and command."""
+class Jobs:
+    """Running commands by :func:`key`: at most one per type, canary and command."""
 
     timeout: float
-    running: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    running: dict[str, Job] = field(default_factory=dict)
+    alive: set[Job] = field(default_factory=set)  # running, and abandoned ones still being killed
 
-    def start(self, canary: str, command: str, log_output: bool) -> bool:
-        """Start ``sh -c command`` unless the same one is running for this canary; True if started."""
-        key = hashlib.sha256(f"{canary}\0{command}".encode()).hexdigest()
-        task = self.running.get(key)
-        if task is not None and not task.done():
-            return False
-        self.running[key] = asyncio.create_task(self._run(canary, command, log_output), name=f"cmd {canary}")
-        return True
+    def start(
+        self, job_key: str, args: list[str], done: Callable[[Outcome | None], None]
+    ) -> tuple[Job, bool]:
+        """The job running under ``job_key``, started if none is (True) or joined (False); ``done``
+        is called once with the outcome (None when cancelled)."""
+        job = self.running.get(job_key)
+        if job is not None and not job.abandoned and not job.task.done():
+            return job, False
+        job = Job(asyncio.create_task(run(args, self.timeout), name=f"task {job_key[:12]}"))
+        self.running[job_key] = job
+        self.alive.add(job)
 
-    async def _run(self, canary: str, command: str, log_output: bool) -> None:
-        try:
-            output = await run(argv("cmd", command), self.timeout)
-        except TaskError as exc:
-            log.warning("command of %s failed: %s: %s", canary, command, exc)
-            return
-        if log_output:
-            log.info("command of %s finished: %s\n%s", canary, command, output)
-        else:
-            log.info("command of %s finished: %s", canary, command)
+        def finished(task: asyncio.Task[Outcome]) -> None:
+            self.alive.discard(job)
+            if self.running.get(job_key) is job:
+                del self.running[job_key]
+            if (error := None if task.cancelled() else task.exception()) is not None:
+                log.error("running a command failed", exc_info=error)  # a bug here, not in the command
+            done(_outcome(task))
+
+        job.task.add_done_callback(finished)
+        return job, True
 
     async def stop(self) -> None:
-        for task in self.running.values():
-            task.cancel()
-        await asyncio.gather(*self.running.values(), return_exceptions=True)
+        """Cancel every job (their processes are killed) and wait for them."""
+        jobs = list(self.alive)
+        for job in jobs:
+            job.abandoned = True
+            job.task.cancel()
+        await asyncio.gather(*(job.task for job in jobs), return_exceptions=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +12,7 @@ import httpx
 import pytest
 
 from flagger_py.loadtester.payload import MAX_BODY, PayloadError, parse
+from flagger_py.loadtester.tasks import MAX_COMMAND, OUTPUT_LIMIT
 from tests.loadtester.helpers import metric, payload, post
 
 
@@ -77,6 +80,20 @@ async def test_bodies_that_are_not_json(loadtester: Callable[..., Any]) -> None:
         assert len(response.text) < 400
 
 
+async def test_commands_no_command_line_can_carry(loadtester: Callable[..., Any]) -> None:
+    base = await loadtester()
+    nul = await post(base, body=payload({"type": "bash", "cmd": "echo a\0b"}))
+    assert (nul.status_code, nul.text) == (
+        400,
+        "metadata.cmd holds a NUL character, which no command line can carry",
+    )
+    long = await post(base, body=payload({"type": "bash", "cmd": "#" * (MAX_COMMAND + 1)}))
+    assert long.status_code == 400
+    assert f"metadata.cmd is {MAX_COMMAND + 1} bytes, over the {MAX_COMMAND}" in long.text
+    longest = await post(base, body=payload({"type": "bash", "cmd": "#" * MAX_COMMAND}))
+    assert (longest.status_code, longest.text) == (200, "ok")  # a comment that long still runs
+
+
 async def test_lone_surrogates_and_invalid_utf8_read_as_replacement_characters(
     loadtester: Callable[..., Any],
 ) -> None:
@@ -104,6 +121,56 @@ async def test_unknown_types_keep_the_metric_bounded(loadtester: Callable[..., A
     assert len(text) - before < 1000
     assert await metric(base, "other", "refused") == 500
     assert await metric(base, "concord", "refused") == 1
+
+
+async def test_a_failed_command_returns_its_output_only_when_asked_and_capped(
+    loadtester: Callable[..., Any],
+) -> None:
+    base = await loadtester()
+    script = "head -c 200000 /dev/zero | tr '\\0' x; echo; echo the-$((2 + 3)); exit 1"
+    withheld = await post(base, body=payload({"type": "bash", "cmd": script}))
+    assert withheld.status_code == 500
+    assert "the-5" not in withheld.text
+    assert (
+        'failed: exit status 1. Its output is withheld from this answer: set metadata.returnCmdOutput: "true"'
+        in (withheld.text)
+    )
+    assert len(withheld.content) < 2000
+    shown = await post(base, body=payload({"type": "bash", "cmd": script, "returnCmdOutput": "true"}))
+    assert shown.status_code == 500
+    assert shown.text.endswith("xxx\nthe-5\n")
+    assert f"[output cut: the first {200_007 - OUTPUT_LIMIT} of 200007 bytes are not shown]" in shown.text
+    assert OUTPUT_LIMIT < len(shown.content) < OUTPUT_LIMIT + 1024
+    success = await post(
+        base, body=payload({"type": "bash", "cmd": script[: -len("; exit 1")], "returnCmdOutput": "1"})
+    )
+    assert success.status_code == 200
+    assert OUTPUT_LIMIT < len(success.content) < OUTPUT_LIMIT + 200
+
+
+async def test_commands_and_their_output_are_logged_redacted(
+    loadtester: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    base = await loadtester()
+    caplog.set_level(logging.INFO, "flagger_py.loadtester")
+    script = (
+        "curl -H 'Authorization: Bearer s3cr3t-1' http://user:s3cr3t-2@127.0.0.1:9/?token=s3cr3t-3; "
+        "echo token=s3cr3t-4"
+    )
+    for kind in ("cmd", "bash"):
+        await post(base, body=payload({"type": kind, "cmd": script, "logCmdOutput": "true"}))
+    await post(base, body=payload({"type": "bash", "cmd": "echo password=s3cr3t-5; exit 2"}))
+    for _ in range(200):  # the background command's end is logged when it ends
+        if sum(r.getMessage().startswith("command f") for r in caplog.records) == 3:
+            break
+        await asyncio.sleep(0.05)
+    logged = [json.dumps(vars(r), default=str) for r in caplog.records]
+    commands = [r for r in caplog.records if getattr(r, "command", None)]
+    assert len(commands) >= 6
+    assert "s3cr3t" not in "".join(logged)
+    assert any("Authorization: ***" in str(getattr(r, "command", "")) for r in commands)
+    assert any("token=***" in str(getattr(r, "output", "")) for r in commands)
+    assert any("password=***" in str(getattr(r, "output", "")) for r in commands)
 
 
 def test_parse_reads_like_flaggers_decoder() -> None:

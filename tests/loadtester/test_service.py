@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.loadtester.helpers import payload, post
+from tests.loadtester.helpers import metric, payload, post
 
 
 async def test_health_and_metrics(loadtester: Callable[..., Any]) -> None:
@@ -29,9 +29,16 @@ async def test_blocking_bash_returns_its_output_when_asked(loadtester: Callable[
     assert (quiet.status_code, quiet.text) == (200, "ok")
     loud = await post(base, body=payload({"type": "bash", "cmd": "echo hello", "returnCmdOutput": "true"}))
     assert (loud.status_code, loud.text) == (200, "hello\n")
-    failing = await post(base, body=payload({"type": "bash", "cmd": "echo broken >&2; exit 3"}))
+    failing = await post(base, body=payload({"type": "bash", "cmd": "echo oops-$((6 * 7)) >&2; exit 3"}))
     assert failing.status_code == 500
-    assert "exit status 3: broken" in failing.text
+    assert "failed: exit status 3" in failing.text
+    assert "oops-42" not in failing.text  # withheld without returnCmdOutput
+    shown = await post(
+        base,
+        body=payload({"type": "bash", "cmd": "echo oops-$((6 * 7)) >&2; exit 3", "returnCmdOutput": "True"}),
+    )
+    assert shown.status_code == 500
+    assert shown.text.endswith("failed: exit status 3\noops-42\n")
 
 
 async def test_kubectl_and_helm_run_without_a_shell(loadtester: Callable[..., Any], tmp_path: Path) -> None:
@@ -52,7 +59,10 @@ async def test_background_commands_are_deduplicated(loadtester: Callable[..., An
     assert (second.status_code, second.text) == (202, "already running")
     other = await post(base, body={**body, "name": "other"})
     assert other.text == "started"  # another canary, same command: its own task
-    await asyncio.sleep(1.5)
+    for _ in range(400):  # both end within a second or so; allow for a slow machine
+        if await metric(base, "cmd", "succeeded") == 2:
+            break
+        await asyncio.sleep(0.05)
     assert marker.read_text().count("run") == 2
     again = await post(base, body=body)
     assert again.text == "started"  # finished, so it may run again
@@ -63,6 +73,7 @@ async def test_timeout_kills_the_task(loadtester: Callable[..., Any]) -> None:
     response = await post(base, body=payload({"type": "bash", "cmd": "sleep 30"}))
     assert response.status_code == 500
     assert "timed out after 0.5s and was killed" in response.text
+    assert "returnCmdOutput" in response.text
 
 
 @pytest.mark.parametrize(
