@@ -22,6 +22,7 @@ from flagger_py.model.istio import (
     _exactly_one,
 )
 from flagger_py.model.objectmeta import ObjectMeta
+from flagger_py.model.problems import shown
 
 FLAGGER_PROVIDERS = (
     "apisix",
@@ -241,7 +242,7 @@ class Metric(Spec):
     def _has_source(self) -> Metric:
         if self.name not in BUILTIN_METRICS and not self.query and self.template_ref is None:
             raise ValueError(
-                f"{self.name!r} is not a built-in metric ({', '.join(BUILTIN_METRICS)}); "
+                f"{shown(self.name)} is not a built-in metric ({', '.join(BUILTIN_METRICS)}); "
                 "add templateRef naming a MetricTemplate"
             )
         return self
@@ -278,7 +279,7 @@ class Webhook(Spec):
     def _absolute_url(self) -> Webhook:
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"url must be an absolute http:// or https:// URL (got {self.url!r})")
+            raise ValueError(f"url must be an absolute http:// or https:// URL (got {shown(self.url)})")
         return self
 
 

@@ -116,7 +116,8 @@ def _wrong(value: object) -> str:
     hint = ""
     bare = str(value).strip().lstrip("+-")
     if not isinstance(value, bool) and re.fullmatch(r"[0-9]+(\.[0-9]*)?", bare):
-        hint = f": a bare number has no unit, write {bare}s or {bare}m"
+        written = f"{bare}s or {bare}m" if len(bare) <= 20 else "it with a unit: s, m or h"
+        hint = f": a bare number has no unit, write {written}"
     return f"must be a duration such as {EXAMPLES} (got {_shown(value)}){hint}"
 
 

@@ -60,7 +60,7 @@ def path_of(loc: tuple[int | str, ...]) -> str:
         elif part.startswith(("function-", "tagged-union[", "union[", BRANCH)) or "[" in part:
             continue  # pydantic's own markers for validator and union branches, and our branch tags
         else:
-            out += f"[{part!r}]"
+            out += f"[{shown(part)}]"
     return out
 
 
@@ -83,7 +83,7 @@ def _message(item: Any) -> str:
         return text.removeprefix("Value error, ")
     if kind == "literal_error":
         expected = item.get("ctx", {}).get("expected", "")
-        return f"must be one of: {expected} (got {item['input']!r})"
+        return f"must be one of: {expected} (got {shown(item['input'])})"
     if kind in _BOUND_WORDS:
         key, template = _BOUND_WORDS[kind]
         bound = item.get("ctx", {}).get(key)

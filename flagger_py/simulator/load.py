@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from flagger_py.errors import Problem, SpecError
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
 from flagger_py.model.canary import Canary
-from flagger_py.model.problems import from_validation_error
+from flagger_py.model.problems import from_validation_error, shown
 from flagger_py.simulator.scenario import Scenario
+
+
+class BadArgument(ValueError):
+    """A command-line argument that names the wrong kind of thing (its message names the argument)."""
 
 
 def canary_from(path: str) -> Canary:
@@ -38,14 +42,28 @@ def canary_from(path: str) -> Canary:
 
 
 def scenario_from(path: str | None, canary: Canary) -> Scenario:
-    """The scenario in ``path`` (a healthy release when None), checked against the canary."""
+    """The scenario in ``path`` (a healthy release when None), checked against the canary.
+
+    Read by the manifest loader, within its bounds (size, nesting, aliases, number lengths);
+    BadArgument when ``path`` is a directory."""
     if path is None:
         return Scenario()
+    if path != "-" and Path(path).is_dir():
+        raise BadArgument(f"--scenario: {path} is a directory; give the path of one scenario file")
     ((name, text),) = loader.sources(path)
-    try:
-        content: Any = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise SpecError([Problem(name, f"not valid YAML: {str(exc).splitlines()[0]}")]) from exc
+    documents = list(loader.documents(name, text))
+    broken = next((d for d in documents if d.error is not None), None)
+    if broken is not None:
+        raise SpecError([Problem(name, str(broken.error))])
+    if len(documents) > 1:
+        raise SpecError(
+            [
+                Problem(
+                    name, f"holds {len(documents)} YAML documents; a scenario is one (remove the extra ---)"
+                )
+            ]
+        )
+    content: Any = documents[0].content if documents else {}
     if not isinstance(content, Mapping):
         raise SpecError([Problem(name, "a scenario must be a mapping (see docs/simulator.md)")])
     try:
@@ -69,7 +87,8 @@ def _unknown_names(source: str, section: str, scripted: Mapping[str, Any], known
     has = ", ".join(known) or "none"
     return [
         Problem(
-            f"{source} {section}.{key}", f"the canary has no {section[:-1]} named {key!r} (it has: {has})"
+            f"{source} {section}.{key if len(key) <= 60 else shown(key)}",
+            f"the canary has no {section[:-1]} named {shown(key)} (it has: {has})",
         )
         for key in scripted
         if key not in known

@@ -1,8 +1,13 @@
-"""The simulation as text (a timeline for people) or JSON (for tools)."""
+"""The simulation as text (a timeline for people) or JSON (for tools).
+
+The JSON is strict (RFC 8259): a number that JSON cannot write, such as a metric value of NaN or
+infinity from a scenario, is the string Prometheus writes for it: ``"NaN"``, ``"+Inf"``, ``"-Inf"``.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from flagger_py.domain import settings
@@ -57,11 +62,27 @@ def as_json(sim: Simulation) -> str:
                 "notes": [{"kind": n.kind, "text": n.text, **n.data} for n in tick.notes],
             }
         )
-    verdict = {"outcome": sim.verdict.outcome, "text": sim.verdict.text, "at": sim.verdict.at}
+    verdict = {
+        "outcome": sim.verdict.outcome,
+        "text": sim.verdict.text,
+        "at": sim.verdict.at,
+        "stoppedBy": sim.verdict.stopped_by,
+    }
     document = {
         "canary": f"{sim.canary.metadata.name}.{sim.canary.metadata.namespace or 'default'}",
         "scenario": sim.scenario.description,
         "ticks": ticks,
         "verdict": verdict,
     }
-    return json.dumps(document, indent=2) + "\n"
+    return json.dumps(_strict(document), indent=2, allow_nan=False) + "\n"
+
+
+def _strict(value: Any) -> Any:
+    """``value`` with every float JSON cannot write replaced by its Prometheus spelling."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(item) for item in value]
+    return value

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from flagger_py.domain import effective, verdicts
+from flagger_py.domain import effective, settings, verdicts
 from flagger_py.domain.effective import ControllerDefaults
 from flagger_py.domain.weights import Routes
 from flagger_py.engine.tick import run_once
@@ -14,6 +14,11 @@ from flagger_py.model.canary import Canary, CanaryStatus
 from flagger_py.model.duration import format_seconds
 from flagger_py.simulator.scenario import Scenario, healthy_value
 from flagger_py.testing.memory import MemoryCluster
+
+MAX_TICKS = 10_000
+"""The most ticks one simulation runs (a few seconds): whatever the scenario's duration, a tiny
+interval or a release that never ends cannot keep ``simulate`` busy for long. The verdict says so
+when it stops there."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Verdict:
     outcome: str  # promoted | rolled back | skipped | undecided
     text: str
     at: float
+    stopped_by: str | None = None  # undecided only: "duration" (the scenario's) or "ticks" (MAX_TICKS)
 
 
 @dataclass(frozen=True)
@@ -54,14 +60,24 @@ class Simulation:
     verdict: Verdict
 
 
-def simulate(canary: Canary, scenario: Scenario, defaults: ControllerDefaults | None = None) -> Simulation:
-    """Run the real engine on the in-memory cluster until the release ends or time runs out, as a
-    controller started with ``defaults`` (its ``-mesh-provider`` and ``-min-interval``) would."""
+def simulate(
+    canary: Canary,
+    scenario: Scenario,
+    defaults: ControllerDefaults | None = None,
+    *,
+    max_ticks: int | None = None,
+) -> Simulation:
+    """Run the real engine on the in-memory cluster until the release ends, the scenario's duration
+    has passed or ``max_ticks`` (default MAX_TICKS) ticks have run, as a controller started with
+    ``defaults`` (its ``-mesh-provider`` and ``-min-interval``) would."""
+    limit = MAX_TICKS if max_ticks is None else max_ticks
+    if limit < 1:
+        raise ValueError(f"max_ticks must be at least 1 (got {limit})")
     resolved = effective.resolve(canary, defaults or ControllerDefaults())
-    return asyncio.run(_simulate(resolved, scenario))
+    return asyncio.run(_simulate(resolved, scenario, limit))
 
 
-async def _simulate(canary: Canary, scenario: Scenario) -> Simulation:
+async def _simulate(canary: Canary, scenario: Scenario, max_ticks: int) -> Simulation:
     cluster = _cluster(canary, scenario)
     clock, workloads = cluster.clock, cluster.workloads
     pending = sorted(r.seconds for r in scenario.revisions)
@@ -69,7 +85,7 @@ async def _simulate(canary: Canary, scenario: Scenario) -> Simulation:
     ticks: list[Tick] = []
     seen = _Cursor()
     verdict: Verdict | None = None
-    while clock.seconds <= scenario.duration.seconds:
+    while clock.seconds <= scenario.duration.seconds and len(ticks) < max_ticks:
         phase = (canary.status or CanaryStatus()).phase
         if pending and pending[0] <= clock.seconds and phase not in ("", "Initializing"):
             pending.pop(0)
@@ -84,10 +100,28 @@ async def _simulate(canary: Canary, scenario: Scenario) -> Simulation:
             break
         clock.advance(result.requeue_after)
     if verdict is None:
-        last = ticks[-1].status
-        text = f"no verdict after {format_seconds(scenario.duration.seconds)}: still {last.phase or 'new'}"
-        verdict = Verdict("undecided", text, clock.seconds)
+        verdict = _undecided(canary, scenario, ticks, clock.seconds)
     return Simulation(canary, scenario, tuple(ticks), verdict)
+
+
+def _undecided(canary: Canary, scenario: Scenario, ticks: list[Tick], next_at: float) -> Verdict:
+    """No verdict: which limit stopped the run, and what to change to see more."""
+    still = f"still {ticks[-1].status.phase or 'new'}"
+    duration = scenario.duration.seconds
+    if next_at <= duration:
+        text = (
+            f"no verdict: stopped after {len(ticks)} ticks at {format_seconds(ticks[-1].at)}, the most "
+            f"one simulation runs: {still}; shorten the scenario's duration or lengthen analysis.interval"
+        )
+        return Verdict("undecided", text, ticks[-1].at, "ticks")
+    text = f"no verdict after {format_seconds(duration)}: {still}"
+    interval = settings.interval_seconds(canary.spec.analysis)
+    if interval > duration:
+        text += (
+            f"; analysis.interval ({format_seconds(interval)}) is longer than the scenario: "
+            "lengthen its duration to see the analysis"
+        )
+    return Verdict("undecided", text, next_at, "duration")
 
 
 def _cluster(canary: Canary, scenario: Scenario) -> MemoryCluster:
@@ -98,7 +132,7 @@ def _cluster(canary: Canary, scenario: Scenario) -> MemoryCluster:
     workloads.broken = set(scenario.readiness.broken)
     deadline = scenario.progress_deadline
     workloads.progress_deadline = (
-        deadline.seconds if deadline else float(canary.spec.progress_deadline_seconds or 600)
+        deadline.seconds if deadline is not None else float(settings.progress_deadline_seconds(canary.spec))
     )
     metrics = {m.name: m for m in canary.spec.analysis.metrics or ()}
     series = {name: script.series() for name, script in scenario.metrics.items()}

@@ -6,19 +6,22 @@ import random
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
 from flagger_py.domain import verdicts
 from flagger_py.model.base import Spec
 from flagger_py.model.canary import Metric
 from flagger_py.model.duration import Duration, DurationField
+from flagger_py.model.problems import BRANCH, shown
+
+MAX_SEED = 2**64 - 1
 
 
 class Ramp(Spec):
     """A straight line from ``from`` at ``start`` to ``to`` at ``end``; flat outside."""
 
-    from_: float = Field(alias="from")
-    to: float
+    from_: float = Field(alias="from", allow_inf_nan=False)
+    to: float = Field(allow_inf_nan=False)
     start: DurationField = Duration(0.0, "0s")
     end: DurationField
 
@@ -30,7 +33,8 @@ class Ramp(Spec):
 
 
 class StepPoint(Spec):
-    """From ``at`` on, the value is ``value``."""
+    """From ``at`` on, the value is ``value`` (``.nan``: a NaN answer, which counts as no data;
+    ``.inf``: a value past every bound)."""
 
     at: DurationField
     value: float
@@ -39,8 +43,8 @@ class StepPoint(Spec):
 class Noise(Spec):
     """Gaussian noise added to every value, reproducible through its seed."""
 
-    stddev: float = Field(ge=0)
-    seed: int = 0
+    stddev: float = Field(ge=0, allow_inf_nan=False)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
 
 
 class MetricScript(Spec):
@@ -81,7 +85,7 @@ class MetricScript(Spec):
         if self.ramp is not None:
             r = self.ramp
             share = min(1.0, max(0.0, (t - r.start.seconds) / (r.end.seconds - r.start.seconds)))
-            return r.from_ + (r.to - r.from_) * share
+            return r.from_ * (1 - share) + r.to * share  # no overflow between two finite floats
         assert self.steps is not None
         current = self.steps[0].value
         for point in sorted(self.steps, key=lambda p: p.at.seconds):
@@ -91,22 +95,44 @@ class MetricScript(Spec):
 
 
 class Window(Spec):
-    """A time window [from, to)."""
+    """A time window [from, to) of virtual time since the start; ``to`` must come after ``from``
+    (windows are offsets, not times of day: none crosses midnight)."""
 
     from_: DurationField = Field(alias="from")
     to: DurationField
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.to.seconds <= self.from_.seconds:
+            raise ValueError(
+                f"to ({self.to}) must come after from ({self.from_}); a window is [from, to) "
+                "of time since the start, so write the earlier time as from"
+            )
+        return self
+
+
+_FAIL_SHAPE = "must be always, never, or a list of {from, to} windows"
+
 
 def _fail_shape(value: object) -> object:
-    if isinstance(value, str) and value not in ("always", "never"):
-        raise ValueError(f"must be always, never, or a list of {{from, to}} windows (got {value!r})")
-    return value
+    if value in ("always", "never") or isinstance(value, list | tuple):
+        return value
+    raise ValueError(f"{_FAIL_SHAPE} (got {shown(value)})")
+
+
+def _fail_kind(value: object) -> str:
+    return f"{BRANCH}word" if isinstance(value, str) else f"{BRANCH}windows"
 
 
 class WebhookScript(Spec):
     """When a webhook fails: always, never (default), or in time windows."""
 
-    fail: Annotated[Literal["always", "never"] | tuple[Window, ...], BeforeValidator(_fail_shape)] = "never"
+    fail: Annotated[
+        Annotated[Literal["always", "never"], Tag(f"{BRANCH}word")]
+        | Annotated[tuple[Window, ...], Tag(f"{BRANCH}windows")],
+        Discriminator(_fail_kind),
+        BeforeValidator(_fail_shape),
+    ] = "never"
     message: str = "the webhook answered 500"
 
     def fails_at(self, t: float) -> bool:
@@ -130,11 +156,35 @@ class Scenario(Spec):
 
     description: str = "a healthy release"
     duration: DurationField = Duration(4 * 3600.0, "4h")
-    revisions: tuple[DurationField, ...] = Field(default=(Duration(0.0, "0s"),), min_length=1)
+    revisions: tuple[DurationField, ...] = (Duration(0.0, "0s"),)
     readiness: Readiness = Readiness()
     progress_deadline: DurationField | None = None
     metrics: dict[str, MetricScript] = Field(default_factory=dict)
     webhooks: dict[str, WebhookScript] = Field(default_factory=dict)
+
+    @field_validator("duration")
+    @classmethod
+    def _positive(cls, duration: Duration) -> Duration:
+        if duration.seconds <= 0:
+            raise ValueError(f"must be longer than 0s (got {duration}); leave it out for the default 4h")
+        return duration
+
+    @field_validator("revisions")
+    @classmethod
+    def _some_revision(cls, revisions: tuple[Duration, ...]) -> tuple[Duration, ...]:
+        if not revisions:
+            raise ValueError("must list at least one time (leave it out for [0s]: one new revision at once)")
+        return revisions
+
+    @model_validator(mode="after")
+    def _revisions_happen(self) -> Scenario:
+        for index, revision in enumerate(self.revisions):
+            if revision.seconds > self.duration.seconds:
+                raise ValueError(
+                    f"revisions[{index}] ({revision}) comes after the scenario's duration "
+                    f"({self.duration}), so it would never happen; lengthen duration or drop it"
+                )
+        return self
 
 
 def healthy_value(metric: Metric) -> float:
