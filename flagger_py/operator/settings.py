@@ -140,6 +140,9 @@ def from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None
         "min_interval",
     ):
         values[key] = _seconds(key, values[key])
+        if values[key] <= 0:
+            flag = key.replace("_", "-")
+            raise ValueError(f"-{flag}: must be longer than 0s (a Canary would tick without a pause)")
     if values["zap_encoding"] not in ("console", "json"):
         raise ValueError(f"-zap-encoding: must be console or json (got {values['zap_encoding']!r})")
     if values["log_level"] not in ("debug", "info", "warning", "error"):

@@ -63,3 +63,9 @@ def test_bad_values_name_the_flag(argv: list[str], message: str) -> None:
 def test_run_reports_a_bad_flag_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "-port", "http"]) == 2
     assert capsys.readouterr().err == "flagger-py run: -port: must be an integer (got 'http')\n"
+
+
+@pytest.mark.parametrize("flag", ["--min-interval", "--leader-election-retry-period"])
+def test_a_zero_duration_is_refused_by_name(flag: str) -> None:
+    with pytest.raises(ValueError, match=f"{flag.lstrip('-')}: must be longer than 0s"):
+        settings.parse([flag, "0s"], environ={})
