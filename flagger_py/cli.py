@@ -11,15 +11,15 @@ import argparse
 import difflib
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from flagger_py import __version__, plugins
 from flagger_py.domain.effective import DEFAULT_MESH_PROVIDER, ControllerDefaults
 from flagger_py.errors import Problem, SpecError
 from flagger_py.loadtester.main import main as loadtester_main
-from flagger_py.manifest import loader
-from flagger_py.manifest.check import Verdict, check_document
+from flagger_py.manifest import echo, loader
+from flagger_py.manifest.check import Verdict, check_loaded
 from flagger_py.model.duration import Duration
 from flagger_py.operator import main as controller
 from flagger_py.operator import settings as controller_settings
@@ -76,8 +76,8 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Check every flagger.app document in the given files, directories (recursively: *.yaml, "
             "*.yml, *.json) or standard input (-) against the CRD schema and the controller's rules. "
-            "Other kinds are ignored. Exit 0 when all are valid, 1 when any is invalid, 2 when input "
-            "cannot be read."
+            "Other kinds are ignored; List items are checked. Exit 0 when all are valid, 1 when any is "
+            "invalid, 2 when some input could not be checked (every file is checked either way)."
         ),
     )
     check.add_argument("paths", nargs="+", metavar="FILE|DIR|-")
@@ -118,34 +118,69 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def validate(paths: Sequence[str], *, out: TextIO, err: TextIO, quiet: bool = False) -> int:
-    """Print one line per problem; return the exit code."""
-    checked = invalid = 0
+    """Print one line per problem; return the exit code: 2 when a file could not be checked
+    (unreadable, or flagger-py failed on it), else 1 when anything is invalid, else 0."""
+    tally = _Tally()
     for target in paths:
         try:
-            files = loader.sources(target)
+            names = loader.files(target)
         except loader.UnreadableInput as exc:
-            print(f"flagger-py validate: cannot read {exc}", file=err)
-            return EXIT_UNREADABLE
-        for name, text in files:
-            for document in loader.documents(name, text):
-                if document.error is not None:
-                    checked += 1
-                    invalid += 1
-                    print(f"{name}:{document.index} {document.error}", file=out)
-                    continue
-                verdict = check_document(document.content)
-                if verdict is None:
-                    continue
-                verdict = with_router_problem(verdict, document.content)
-                checked += 1
-                if not verdict.valid:
-                    invalid += 1
+            _emit(err, f"flagger-py validate: cannot read {exc}")
+            tally.unchecked += 1
+            continue
+        for path in names:
+            _validate_file(path, tally, out=out, err=err)
+    if not quiet:
+        summary = f"{tally.checked} flagger.app object(s) checked, {tally.invalid} invalid"
+        if tally.unchecked:
+            summary += f", {tally.unchecked} input(s) could not be checked"
+        _emit(err, summary)
+    if tally.unchecked:
+        return EXIT_UNREADABLE
+    return EXIT_INVALID if tally.invalid else EXIT_OK
+
+
+@dataclass
+class _Tally:
+    checked: int = 0
+    invalid: int = 0
+    unchecked: int = 0  # files (or paths) that could not be read or checked
+
+
+def _validate_file(path: str, tally: _Tally, *, out: TextIO, err: TextIO) -> None:
+    name = loader.display_name(path)
+    index, checking = 0, False
+    try:
+        for document in loader.load(path):
+            index, checking = document.index, True
+            for verdict in check_loaded(document, refine=with_router_problem):
+                tally.checked += 1
+                tally.invalid += not verdict.valid
                 subject = f" {verdict.kind}/{verdict.name}" if verdict.kind else ""
                 for problem in verdict.problems:
-                    print(f"{name}:{document.index}{subject} {problem}", file=out)
-    if not quiet:
-        print(f"{checked} flagger.app object(s) checked, {invalid} invalid", file=err)
-    return EXIT_INVALID if invalid else EXIT_OK
+                    _emit(out, f"{name}:{document.index}{subject} {problem}")
+            checking = False
+    except loader.UnreadableInput as exc:
+        _emit(err, f"flagger-py validate: cannot read {exc}")
+        tally.unchecked += 1
+    except Exception as exc:  # a failure on one file must not hide the verdicts on the others
+        where = f" (document {index})" if checking else f" (after document {index})" if index else ""
+        reason = f"{type(exc).__name__}: {echo.value(exc, 200)}" if str(exc) else type(exc).__name__
+        _emit(
+            err,
+            f"flagger-py validate: could not check {name}{where}: flagger-py failed ({reason}); "
+            "please report this with the file",
+        )
+        tally.unchecked += 1
+
+
+def _emit(stream: TextIO, line: str) -> None:
+    """Write one line, escaping what the stream's encoding cannot write rather than failing."""
+    try:
+        stream.write(line + "\n")
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(line.encode(encoding, "backslashreplace").decode(encoding) + "\n")
 
 
 def with_router_problem(verdict: Verdict, content: Any) -> Verdict:

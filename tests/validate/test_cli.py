@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flagger_py import cli
-from flagger_py.manifest.check import check_document
+from flagger_py.manifest import loader
+from flagger_py.manifest.check import Verdict, check_document, check_loaded
 from tests.paths import BROKEN, REFERENCE
 
 VALID = """\
@@ -60,7 +63,10 @@ def test_several_paths_and_the_verdict_of_the_worst(tmp_path: Path) -> None:
 def test_unreadable_input_exits_two(tmp_path: Path) -> None:
     code, out, err = run(str(tmp_path / "missing.yaml"))
     assert (code, out) == (cli.EXIT_UNREADABLE, "")
-    assert err == f"flagger-py validate: cannot read {tmp_path / 'missing.yaml'}: no such file or directory\n"
+    assert err == (
+        f"flagger-py validate: cannot read {tmp_path / 'missing.yaml'}: no such file or directory\n"
+        "0 flagger.app object(s) checked, 0 invalid, 1 input(s) could not be checked\n"
+    )
 
 
 def test_binary_input_exits_two(tmp_path: Path) -> None:
@@ -75,6 +81,143 @@ def test_empty_directory_exits_two(tmp_path: Path) -> None:
     code, _, err = run(str(tmp_path))
     assert code == cli.EXIT_UNREADABLE
     assert "no .yaml, .yml or .json files" in err
+
+
+# --- 2. could not check (2), invalid (1), valid (0), whatever happens on one file ----------------
+
+BROKEN_01 = BROKEN / "01-step-weight-not-integer.yaml"
+BROKEN_01_LINE = f"{BROKEN_01}:1 Canary/podinfo spec.analysis.stepWeight: must be an integer (got 'ten')\n"
+
+
+def test_a_failure_on_one_file_is_reported_and_the_others_still_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = tmp_path / "first.yaml"
+    first.write_text(VALID)
+    real = check_loaded
+
+    def failing(document: loader.Document, **kwargs: Any) -> list[Verdict]:
+        if document.source == str(first):
+            raise RuntimeError("boom\nsecond line")
+        return real(document, **kwargs)
+
+    monkeypatch.setattr(cli, "check_loaded", failing)
+    code, out, err = run(str(first), str(BROKEN_01))
+    assert code == cli.EXIT_UNREADABLE
+    assert out == BROKEN_01_LINE
+    assert err == (
+        f"flagger-py validate: could not check {first} (document 1): flagger-py failed "
+        "(RuntimeError: boom second line); please report this with the file\n"
+        "1 flagger.app object(s) checked, 1 invalid, 1 input(s) could not be checked\n"
+    )
+
+
+def test_a_failure_while_reading_keeps_the_verdicts_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = loader.load
+
+    def failing(path: str) -> Iterator[loader.Document]:
+        yield from real(path)
+        raise MemoryError
+
+    monkeypatch.setattr(loader, "load", failing)
+    code, out, err = run(str(BROKEN_01))
+    assert (code, out) == (cli.EXIT_UNREADABLE, BROKEN_01_LINE)
+    assert err.splitlines()[0] == (
+        f"flagger-py validate: could not check {BROKEN_01} (after document 1): flagger-py failed "
+        "(MemoryError); please report this with the file"
+    )
+    assert "Traceback" not in err
+
+
+def test_missing_and_not_utf8_files_do_not_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "a-latin1.yaml").write_bytes("metadata: {name: caf\xe9}\n".encode("latin-1"))
+    (tmp_path / "b.yaml").write_text(BROKEN_01.read_text())
+    code, out, err = run(str(tmp_path / "missing.yaml"), str(tmp_path), str(BROKEN_01))
+    assert code == cli.EXIT_UNREADABLE  # could not check wins over invalid
+    assert out == BROKEN_01_LINE.replace(str(BROKEN_01), str(tmp_path / "b.yaml")) + BROKEN_01_LINE
+    assert err.splitlines() == [
+        f"flagger-py validate: cannot read {tmp_path / 'missing.yaml'}: no such file or directory",
+        f"flagger-py validate: cannot read {tmp_path / 'a-latin1.yaml'}: not UTF-8 text (byte 20, line 1); "
+        "save it as UTF-8",
+        "2 flagger.app object(s) checked, 2 invalid, 2 input(s) could not be checked",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: &m {name: x, labels: *m}\nspec: {}\n",
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  key: !!binary aGVsbG8=\n  n: " + "1" * 4301 + "\n",
+        "spec: " + "[" * 10_000 + "]" * 10_000 + "\n",
+    ],
+    ids=["recursive-alias", "billion-laughs", "binary-and-huge-int", "deep"],
+)
+def test_the_probe_inputs_are_verdicts_and_the_next_file_is_checked(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "probe.yaml"
+    path.write_text(text)
+    code, out, err = run(str(path), str(BROKEN_01))
+    assert code == cli.EXIT_INVALID
+    assert out.endswith(BROKEN_01_LINE)
+    assert "Traceback" not in out + err
+    assert "could not check" not in err
+
+
+def test_file_over_the_bound_is_invalid_and_the_next_file_checked(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as handle:
+        handle.truncate(loader.MAX_FILE_BYTES + 1)
+    code, out, _ = run(str(big), str(BROKEN_01))
+    assert code == cli.EXIT_INVALID
+    assert out == (
+        f"{big}:1 file is larger than 16 MiB, more than flagger-py reads in one file: split it "
+        "(the API server takes at most 3 MiB per request)\n" + BROKEN_01_LINE
+    )
+
+
+def test_quiet_keeps_the_reasons_a_file_was_not_checked(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.validate([str(tmp_path / "missing.yaml")], out=out, err=err, quiet=True)
+    assert (code, out.getvalue()) == (cli.EXIT_UNREADABLE, "")
+    assert (
+        err.getvalue()
+        == f"flagger-py validate: cannot read {tmp_path / 'missing.yaml'}: no such file or directory\n"
+    )
+
+
+def test_output_the_terminal_cannot_encode_is_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "canary.yaml"
+    path.write_text(BROKEN_01.read_text().replace("name: podinfo", "name: podinfo-é"))
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="ascii")
+    assert cli.validate([str(path)], out=out, err=io.StringIO()) == cli.EXIT_INVALID
+    out.flush()
+    assert raw.getvalue().decode("ascii") == (
+        f"{path}:1 Canary/podinfo-\\xe9 spec.analysis.stepWeight: must be an integer (got 'ten')\n"
+    )
+
+
+def test_exit_codes_through_the_console_script(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "flagger_py.cli", "validate", str(tmp_path / "missing.yaml"), "-"],
+        input="metadata: &m {name: x, labels: *m}\n---\n" + BROKEN_01.read_text(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == cli.EXIT_UNREADABLE
+    assert proc.stdout.splitlines() == [
+        "<stdin>:1 alias *m (line 1) is inside the value of its own anchor &m (line 1): "
+        "Kubernetes refuses recursive aliases; write the value out",
+        "<stdin>:2 Canary/podinfo spec.analysis.stepWeight: must be an integer (got 'ten')",
+    ]
+    assert "Traceback" not in proc.stderr
 
 
 def test_stdin_through_the_console_script() -> None:

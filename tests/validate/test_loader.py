@@ -327,6 +327,143 @@ def test_every_reference_manifest_fits_a_tenth_of_the_bounds(monkeypatch: pytest
             assert document.error is None, (path, document.error)
 
 
+# --- 3. duplicate keys ---------------------------------------------------------------------------
+
+
+def duplicate_lines(tmp_path: Path, text: str) -> list[str]:
+    return [line for line in validate_text(tmp_path, text)[1] if "duplicate key" in line]
+
+
+def test_duplicate_key_names_the_mapping_and_both_lines(tmp_path: Path) -> None:
+    text = CANARY.replace(
+        "  analysis: {interval: 1m, threshold: 5, stepWeight: 10}\n",
+        "  analysis:\n    interval: 1m\n    threshold: 5\n    stepWeight: 10\n    interval: 2m\n",
+    )
+    code, lines, _ = validate_text(tmp_path, text)
+    assert code == cli.EXIT_INVALID  # valid but for the duplicate
+    assert lines == [
+        "1 Canary/podinfo spec.analysis: duplicate key 'interval' (lines 9 and 12): "
+        "YAML keeps the later value but Kubernetes clients differ; keep one"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (CANARY + "kind: Canary\n", ["1 Canary/podinfo duplicate key 'kind' (lines 2 and 9)"]),
+        (
+            CANARY.replace("service: {port: 9898}", "service: {port: 9898, port: 80, port: 81}"),
+            [
+                "1 Canary/podinfo spec.service: duplicate key 'port' (line 7)",
+                "1 Canary/podinfo spec.service: duplicate key 'port' (line 7)",
+            ],
+        ),
+        (
+            CANARY.replace("stepWeight: 10}", "stepWeight: 10, metrics: [{name: a, interval: 1m, name: b}]}"),
+            ["1 Canary/podinfo spec.analysis.metrics[0]: duplicate key 'name' (line 8)"],
+        ),
+        (
+            CANARY.replace("metadata:\n", "metadata:\n  labels: {'a.b/c': x, 'a.b/c': y}\n"),
+            ["1 Canary/podinfo metadata.labels: duplicate key 'a.b/c' (line 4)"],
+        ),
+    ],
+    ids=["top-level", "three-times", "in-a-list", "quoted-key"],
+)
+def test_duplicate_key_paths(tmp_path: Path, text: str, expected: list[str]) -> None:
+    assert [line.split("):")[0] + ")" for line in duplicate_lines(tmp_path, text)] == expected
+
+
+def test_merge_keys_are_not_duplicates(tmp_path: Path) -> None:
+    text = CANARY.replace(
+        "  analysis: {interval: 1m, threshold: 5, stepWeight: 10}\n",
+        "  analysis:\n    <<: &defaults {interval: 1m, threshold: 5, stepWeight: 20}\n    stepWeight: 10\n",
+    )
+    assert validate_text(tmp_path, text)[:2] == (cli.EXIT_OK, [])
+
+
+def test_duplicates_in_other_kinds_are_ignored(tmp_path: Path) -> None:
+    assert validate_text(tmp_path, "apiVersion: v1\nkind: ConfigMap\ndata: {a: 1, a: 2}\n")[:2] == (
+        cli.EXIT_OK,
+        [],
+    )
+
+
+def test_a_flagger_app_version_written_first_is_still_checked(tmp_path: Path) -> None:
+    """apiVersion twice, Canary first: the clients that keep the first value create a Canary."""
+    text = CANARY.replace("kind: Canary\n", "kind: Canary\napiVersion: apps/v1\n")
+    code, lines, _ = validate_text(tmp_path, text)
+    assert code == cli.EXIT_INVALID
+    assert lines == [
+        "1 Canary/podinfo duplicate key 'apiVersion' (lines 1 and 3): "
+        "YAML keeps the later value but Kubernetes clients differ; keep one"
+    ]
+
+
+@pytest.mark.parametrize("number", range(len(CANARY.splitlines())))
+def test_any_line_of_a_valid_canary_written_twice_fails(tmp_path: Path, number: int) -> None:
+    """The probe's 78 silent passes: a line repeated below itself, same key and same value."""
+    lines = CANARY.splitlines(keepends=True)
+    text = "".join([*lines[: number + 1], lines[number], *lines[number + 1 :]])
+    code, out, _ = validate_text(tmp_path, text)
+    assert code == cli.EXIT_INVALID
+    key = lines[number].strip().split(":")[0]
+    assert any(f"duplicate key '{key}' (lines {number + 1} and {number + 2})" in line for line in out), out
+
+
+# --- 4. Lists ------------------------------------------------------------------------------------
+
+
+def indented(text: str, first: str = "  - ", rest: str = "    ") -> str:
+    lines = text.splitlines()
+    return "".join([first + lines[0] + "\n"] + [rest + line + "\n" for line in lines[1:]])
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind"), [("v1", "List"), ("flagger.app/v1beta1", "CanaryList"), ("v1", "ConfigMapList")]
+)
+def test_list_items_are_checked(tmp_path: Path, api_version: str, kind: str) -> None:
+    text = f"apiVersion: {api_version}\nkind: {kind}\nitems:\n" + indented(CANARY) + indented(BROKEN_CANARY)
+    code, lines, err = validate_text(tmp_path, text)
+    assert code == cli.EXIT_INVALID
+    assert lines == ["1 Canary/podinfo items[1].spec.analysis.stepWeight: must be an integer (got 'ten')"]
+    assert "2 flagger.app object(s) checked, 1 invalid" in err
+
+
+def test_lists_in_lists(tmp_path: Path) -> None:
+    inner = "apiVersion: v1\nkind: List\nitems:\n" + indented(BROKEN_CANARY)
+    text = "apiVersion: v1\nkind: List\nitems:\n" + indented(CANARY) + indented(inner)
+    assert validate_text(tmp_path, text)[1] == [
+        "1 Canary/podinfo items[1].items[0].spec.analysis.stepWeight: must be an integer (got 'ten')"
+    ]
+
+
+def test_list_of_valid_objects_is_valid(tmp_path: Path) -> None:
+    code, lines, err = validate_text(tmp_path, "apiVersion: v1\nkind: List\nitems:\n" + indented(CANARY) * 3)
+    assert (code, lines) == (cli.EXIT_OK, [])
+    assert "3 flagger.app object(s) checked, 0 invalid" in err
+
+
+def test_list_item_that_is_not_an_object(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: List\nitems:\n  - just text\n" + indented(CANARY)
+    assert validate_text(tmp_path, text)[1] == [
+        "1 items[0]: document must be a mapping with apiVersion and kind (got 'just text')"
+    ]
+
+
+def test_duplicate_items_key_of_a_list_of_canaries(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: List\nitems: []\nitems:\n" + indented(CANARY)
+    code, lines, _ = validate_text(tmp_path, text)
+    assert code == cli.EXIT_INVALID
+    assert lines == [
+        "1 List/<unnamed> duplicate key 'items' (lines 3 and 4): "
+        "YAML keeps the later value but Kubernetes clients differ; keep one"
+    ]
+
+
+def test_list_kinds_without_items_are_other_kinds(tmp_path: Path) -> None:
+    assert validate_text(tmp_path, "apiVersion: v1\nkind: List\nitems: 3\n")[:2] == (cli.EXIT_OK, [])
+
+
 # --- 5. echoed values ----------------------------------------------------------------------------
 
 MEGA = "x" * 1_000_000
