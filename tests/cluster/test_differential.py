@@ -5,7 +5,8 @@
    does; `flagger-py validate` must reach the same verdict.
 2. Our CRDs judge the broken corpus the same way; every document is rejected by the API server too,
    except those marked '# cluster: accepts' (rules only the models enforce, reported by the
-   controller as Ready=False).
+   controller as Ready=False). Files marked 'cluster: not sent' have their problem in the YAML
+   text itself (a duplicate key), so the parsed document the API server would get is valid.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def flagger_documents() -> list[tuple[str, dict[str, Any]]]:
 def corpus_documents() -> list[tuple[str, dict[str, Any], bool]]:
     docs = []
     for path in sorted(BROKEN.glob("*.yaml")):
+        if "cluster: not sent" in path.read_text():
+            continue  # a problem of the YAML text (a duplicate key): the parsed document is valid
         accepts = "# cluster: accepts" in path.read_text()
         for doc in loader.documents(str(path), path.read_text()):
             content = doc.content
