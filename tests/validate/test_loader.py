@@ -19,17 +19,9 @@ from flagger_py import cli
 from flagger_py.manifest import echo, loader
 from flagger_py.manifest.check import check_document, check_loaded, json_size
 from tests.paths import REFERENCE, REPO, THIRDPARTY_CRDS
+from tests.validate.test_cli import VALID
 
-CANARY = """\
-apiVersion: flagger.app/v1beta1
-kind: Canary
-metadata:
-  name: podinfo
-spec:
-  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
-  service: {port: 9898}
-  analysis: {interval: 1m, threshold: 5, stepWeight: 10}
-"""
+CANARY = VALID  # the one valid Canary of the validate tests
 BROKEN_CANARY = CANARY.replace("stepWeight: 10", "stepWeight: ten")
 STEP_WEIGHT_LINE = "Canary/podinfo spec.analysis.stepWeight: must be an integer (got 'ten')"
 
