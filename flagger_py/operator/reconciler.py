@@ -24,7 +24,8 @@ from flagger_py.kube import resources as r
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.events import KubeEvents
 from flagger_py.kube.status import KubeStatus
-from flagger_py.kube.workloads import KubeWorkloads, TargetInvalid, TargetNotFound
+from flagger_py.kube.targets import TargetWorkloads
+from flagger_py.kube.workloads import TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary, CanaryStatus
 from flagger_py.model.duration import Duration
 from flagger_py.model.objectmeta import ObjectMeta
@@ -53,7 +54,7 @@ class Reconciler:
     """Everything the ticks of all Canaries share."""
 
     client: KubeClient
-    workloads: KubeWorkloads
+    workloads: TargetWorkloads
     events: KubeEvents
     status: KubeStatus
     analyzer: Analyzer

@@ -17,6 +17,7 @@ from flagger_py.kube.events import KubeEvents
 from flagger_py.kube.lookups import KubeLookup
 from flagger_py.kube.objects import KubeObjects
 from flagger_py.kube.status import KubeStatus
+from flagger_py.kube.targets import Targets, TargetWorkloads
 from flagger_py.kube.workloads import KubeWorkloads, WorkloadSettings
 from flagger_py.model.canary import Canary
 from flagger_py.operator.clock import WallClock
@@ -98,16 +99,7 @@ def build(
 
     reconciler = Reconciler(
         client=client,
-        workloads=KubeWorkloads(
-            client,
-            caches,
-            clock,
-            WorkloadSettings(
-                selector_labels=settings.selector_labels,
-                include_label_prefixes=settings.include_label_prefix,
-                config_tracking=settings.enable_config_tracking,
-            ),
-        ),
+        workloads=targets(settings, client, caches, clock),
         events=events,
         status=KubeStatus(client, written),
         analyzer=MetricAnalyzer(
@@ -140,6 +132,25 @@ def build(
     telemetry.count_canaries(lambda: list(scheduler.bodies))
     telemetry.count_dropped(lambda: outbox.dropped)
     return Wired(scheduler, outbox)
+
+
+def targets(settings: Settings, client: KubeClient, caches: Caches, clock: WallClock) -> Targets:
+    """The Workloads port of every target kind the controller releases, by ``spec.targetRef``."""
+    pods = KubeWorkloads(
+        client,
+        caches,
+        clock,
+        WorkloadSettings(
+            selector_labels=settings.selector_labels,
+            include_label_prefixes=settings.include_label_prefix,
+            config_tracking=settings.enable_config_tracking,
+        ),
+    )
+    kinds: dict[tuple[str | None, str], TargetWorkloads] = {
+        (None, "Deployment"): pods,
+        (None, "DaemonSet"): pods,
+    }
+    return Targets(kinds)
 
 
 async def _anonymous() -> str | None:
