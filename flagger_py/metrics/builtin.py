@@ -40,7 +40,7 @@ _ISTIO = (
 _LINKERD = 'namespace="{{ namespace }}",deployment=~"{{ target }}",direction="inbound"'
 _HTTP = f'kubernetes_namespace="{{{{ namespace }}}}",kubernetes_pod_name=~"{POD}"'
 _CONTOUR = 'envoy_cluster_name=~"{{ namespace }}_{{ service }}-canary_[0-9a-zA-Z-]+"'
-_GLOO = 'envoy_cluster_name=~"{{ namespace }}-{{ target }}-canaryupstream-[0-9a-zA-Z-]+"'
+_GLOO = 'envoy_cluster_name=~"{{ namespace }}-{{ target }}-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+"'
 _APPMESH = f'kubernetes_namespace="{{{{ namespace }}}}",kubernetes_pod_name=~"{POD}"'
 _NGINX = 'namespace="{{ namespace }}",ingress="{{ ingress }}",canary!=""'
 _TRAEFIK = 'service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"'
