@@ -1,0 +1,41 @@
+"""provider apisix passes flagger_py.testing.contract.RouterContract, loaded through its entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flagger_py.plugins import registry
+from flagger_py.testing.contract import RouterContract
+
+API = "apisix.apache.org/v2"
+ROUTE_REF = {"apiVersion": API, "kind": "ApisixRoute", "name": "app"}
+
+
+def apisix_route(namespace: str, name: str, backend: str) -> dict[str, Any]:
+    """An ApisixRoute as a user writes it (Flagger's newTestApisixRoute, port 9898)."""
+    rule = {
+        "name": "method",
+        "match": {"hosts": ["app.example.com"], "methods": ["GET"], "paths": ["/*"]},
+        "plugins": [{"name": "prometheus", "enable": True, "config": {"prefer_name": True}}],
+        "backends": [{"serviceName": backend, "servicePort": 9898}],
+    }
+    return {
+        "apiVersion": API,
+        "kind": "ApisixRoute",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"team": "web"}},
+        "spec": {"http": [rule]},
+    }
+
+
+class TestApisix(RouterContract):
+    factory = registry("router").get("apisix")
+    provider = "apisix"
+
+    def spec(self) -> dict[str, Any]:
+        return {"routeRef": ROUTE_REF}
+
+    def seed(self, namespace: str) -> list[dict[str, Any]]:
+        return [apisix_route(namespace, "app", "podinfo")]
+
+    def taken_over(self, namespace: str) -> list[dict[str, Any]]:
+        return [apisix_route(namespace, "app-podinfo-canary", "podinfo-old")]
