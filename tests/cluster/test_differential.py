@@ -1,8 +1,10 @@
 """Differential test: flagger-py validate and a real API server agree, document by document.
 
 1. Flagger 1.44's own CRD (served under a renamed group, so it can sit next to ours) judges every
-   reference manifest by a server-side dry run with strict field validation, as `kubectl apply`
-   does; `flagger-py validate` must reach the same verdict.
+   reference manifest and every document of Flagger's docs and e2e suites (tests/flagger_corpus.py)
+   by a server-side dry run with strict field validation, as `kubectl apply` does; `flagger-py
+   validate` must reach the same verdict, and the corpus's REJECTED_BY_FLAGGER list must be the
+   server's.
 2. Our CRDs judge the broken corpus the same way; every document is rejected by the API server too,
    except those marked '# cluster: accepts' (rules only the models enforce, reported by the
    controller as Ready=False). Files marked 'cluster: not sent' have their problem in the YAML
@@ -22,7 +24,10 @@ from flagger_py.crd import schema
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
 from flagger_py.testing.cluster import Cluster, collection_path, renamed_group
+from tests import flagger_corpus
 from tests.paths import BROKEN, REFERENCE, REPO, reference_files
+from tests.validate.test_flagger_corpus import BY_KEY as CORPUS_ENTRIES
+from tests.validate.test_flagger_corpus import REJECTED_BY_FLAGGER as CORPUS_REJECTED
 
 REFERENCE_GROUP = "flagger-reference.test"
 PLURALS = {"Canary": "canaries", "MetricTemplate": "metrictemplates", "AlertProvider": "alertproviders"}
@@ -53,6 +58,16 @@ def flagger_documents() -> list[tuple[str, dict[str, Any]]]:
     return docs
 
 
+def flagger_corpus_documents() -> list[tuple[str, dict[str, Any]]]:
+    """Flagger's docs and e2e manifests, keyed 'flagger:<file>#<index>' (none without Flagger's source)."""
+    docs = []
+    for key, entry in CORPUS_ENTRIES.items():
+        (doc,) = loader.documents(key, entry.text)
+        assert isinstance(doc.content, dict), (key, doc.error)
+        docs.append((f"flagger:{key}", doc.content))
+    return docs
+
+
 def corpus_documents() -> list[tuple[str, dict[str, Any], bool]]:
     docs = []
     for path in sorted(BROKEN.glob("*.yaml")):
@@ -78,7 +93,8 @@ def with_reference_crd(flagger_crds: Cluster) -> Cluster:
     return flagger_crds
 
 
-FLAGGER_DOCS = flagger_documents()
+FLAGGER_CORPUS_DOCS = flagger_corpus_documents()
+FLAGGER_DOCS = flagger_documents() + FLAGGER_CORPUS_DOCS
 CORPUS_DOCS = corpus_documents()
 
 
@@ -101,6 +117,15 @@ def test_our_crd_accepts_what_flaggers_accepts(
     assert ours == theirs, message
 
 
+@pytest.mark.parametrize(("key", "doc"), FLAGGER_CORPUS_DOCS, ids=[k for k, _ in FLAGGER_CORPUS_DOCS])
+def test_flagger_corpus_rejections_are_the_api_servers(
+    with_reference_crd: Cluster, key: str, doc: dict[str, Any]
+) -> None:
+    """The list of Flagger's own documents that Flagger's CRD rejects is what its API server says."""
+    accepted, message = server_verdict(with_reference_crd, doc, REFERENCE_GROUP)
+    assert accepted == (key.removeprefix("flagger:") not in CORPUS_REJECTED), message
+
+
 @pytest.mark.parametrize(("key", "doc", "accepts"), CORPUS_DOCS, ids=[k for k, _, _ in CORPUS_DOCS])
 def test_broken_corpus_against_our_crd(
     flagger_crds: Cluster, key: str, doc: dict[str, Any], accepts: bool
@@ -121,6 +146,8 @@ def test_broken_corpus_against_our_crd(
 @pytest.mark.shared
 def test_corpus_and_references_are_non_trivial() -> None:
     assert len(FLAGGER_DOCS) >= 30
+    if flagger_corpus.source_dir() is not None:
+        assert len(FLAGGER_DOCS) >= 150
     assert len(CORPUS_DOCS) >= 35
     assert sum(a for _, _, a in CORPUS_DOCS) >= 3
     assert len(CEL_CASES) == 2
