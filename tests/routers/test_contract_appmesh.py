@@ -1,0 +1,67 @@
+"""providers appmesh (App Mesh v1beta1) and appmesh:v1beta2 pass flagger_py.testing.contract.RouterContract,
+loaded through their entry points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flagger_py.plugins import registry
+from flagger_py.testing.contract import RouterContract
+
+
+def target(namespace: str) -> dict[str, Any]:
+    """The Deployment the v1beta2 VirtualNodes take their pod selector label from."""
+    labels = {"app": "podinfo"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "podinfo", "namespace": namespace},
+        "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}}},
+    }
+
+
+class TestAppMesh(RouterContract):
+    factory = registry("router").get("appmesh")
+    provider = "appmesh"
+
+    def spec(self) -> dict[str, Any]:
+        return {"service": {"port": 9898, "meshName": "global"}}
+
+    def taken_over(self, namespace: str) -> list[dict[str, Any]]:
+        target = {"virtualNodeName": "podinfo", "weight": 100}
+        route = {
+            "name": "podinfo",
+            "http": {"match": {"prefix": "/"}, "action": {"weightedTargets": [target]}},
+        }
+        return [
+            {
+                "apiVersion": "appmesh.k8s.aws/v1beta1",
+                "kind": "VirtualService",
+                "metadata": {"name": f"podinfo.{namespace}", "namespace": namespace},
+                "spec": {"meshName": "global", "virtualRouter": {"name": "podinfo"}, "routes": [route]},
+            }
+        ]
+
+
+class TestAppMeshV1Beta2(RouterContract):
+    factory = registry("router").get("appmesh:v1beta2")
+    provider = "appmesh:v1beta2"
+
+    def seed(self, namespace: str) -> list[dict[str, Any]]:
+        return [target(namespace)]
+
+    def taken_over(self, namespace: str) -> list[dict[str, Any]]:
+        target = {"virtualNodeRef": {"name": "podinfo"}, "weight": 100}
+        route = {
+            "name": "podinfo",
+            "httpRoute": {"match": {"prefix": "/"}, "action": {"weightedTargets": [target]}},
+        }
+        listener = {"portMapping": {"port": 9898, "protocol": "http"}}
+        return [
+            {
+                "apiVersion": "appmesh.k8s.aws/v1beta2",
+                "kind": "VirtualRouter",
+                "metadata": {"name": "podinfo", "namespace": namespace},
+                "spec": {"listeners": [listener], "routes": [route]},
+            }
+        ]
