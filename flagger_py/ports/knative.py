@@ -1,0 +1,35 @@
+"""What the Knative router and the Knative target share: the Service fields flagger-py owns.
+
+Both write the same three fields of a Knative Service in one server-side apply (see
+``flagger_py.workload.knative``), so plugins reach those functions through this port module.
+"""
+
+from flagger_py.workload.knative import (
+    API,
+    PRIMARY_REVISION,
+    REVISION,
+    SERVICE,
+    describe,
+    is_knative,
+    latest_created,
+    owned,
+    primary_revision,
+    released,
+    spec_routes,
+    status_routes,
+)
+
+__all__ = [
+    "API",
+    "PRIMARY_REVISION",
+    "REVISION",
+    "SERVICE",
+    "describe",
+    "is_knative",
+    "latest_created",
+    "owned",
+    "primary_revision",
+    "released",
+    "spec_routes",
+    "status_routes",
+]
