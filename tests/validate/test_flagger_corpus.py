@@ -155,6 +155,38 @@ def test_simulates_to_a_verdict(key: str, tmp_path: Path) -> None:
     assert result["ticks"][-1]["phase"] in ("Succeeded", "Failed"), verdict
 
 
+# Webhooks whose failure is a failed check (gates only wait, post-rollout and event hooks only report).
+CHECKING_HOOKS = frozenset({"", "rollout", "pre-rollout"})
+
+
+@pytest.mark.shared
+@needs_source
+@pytest.mark.parametrize("key", CANARIES)
+def test_failing_checks_roll_back(key: str, tmp_path: Path) -> None:
+    """Every metric without data and every checking webhook failing: rolled back, as Flagger does
+    (promoted without analysis under skipAnalysis; promoted when the Canary checks nothing)."""
+    assert SOURCE is not None
+    spec = content_of(key)["spec"]
+    analysis = spec.get("analysis") or {}
+    metrics = {m["name"]: {"noData": True} for m in analysis.get("metrics") or []}
+    hooks = {
+        h["name"]: {"fail": "always", "message": "refused by the test"}
+        for h in analysis.get("webhooks") or []
+        if h.get("type", "") in CHECKING_HOOKS
+    }
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(json.dumps({"metrics": metrics, "webhooks": hooks}))
+    provider = flagger_corpus.mesh_provider(SOURCE, BY_KEY[key].path)
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run_simulation(
+        str(write(tmp_path, key)), str(scenario), "json", out=out, err=err, mesh_provider=provider
+    )
+    assert code == cli.EXIT_OK, err.getvalue()
+    verdict = json.loads(out.getvalue())["verdict"]
+    expected = "skipped" if spec.get("skipAnalysis") else "rolled back" if metrics or hooks else "promoted"
+    assert verdict["outcome"] == expected, verdict
+
+
 @pytest.mark.shared
 @needs_source
 @pytest.mark.parametrize("key", sorted(REJECTED_BY_FLAGGER))
