@@ -40,10 +40,18 @@ class Variables:
             target=target,
             service=service,
             ingress=spec.ingress_ref.name if spec.ingress_ref else target,
-            route=spec.route_ref.name if spec.route_ref else target,
+            route=_knative_revision(canary) or (spec.route_ref.name if spec.route_ref else target),
             interval=(metric.interval or DEFAULT_INTERVAL).text,
             variables=dict(metric.template_variables or {}),
         )
+
+
+def _knative_revision(canary: Canary) -> str | None:
+    """With provider knative, Flagger's ``{{ route }}`` is the canary revision (the Service's
+    latestCreatedRevisionName), which the status records as lastAppliedSpec while analysing."""
+    if canary.spec.provider != "knative" or canary.status is None:
+        return None
+    return canary.status.last_applied_spec or None
 
 
 def render(query: str, values: Variables) -> str:
