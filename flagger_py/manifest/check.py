@@ -22,6 +22,7 @@ from flagger_py.manifest.loader import Document, Duplicate
 from flagger_py.model import AlertProvider, Canary, MetricTemplate
 from flagger_py.model.base import without_nulls
 from flagger_py.model.problems import from_validation_error
+from flagger_py.workload import service_routing
 
 MODELS: Mapping[str, type[BaseModel]] = {
     "Canary": Canary,
@@ -295,8 +296,11 @@ def _valid_name(name: str) -> bool:
 
 
 def _model_problems(model: type[BaseModel], body: Mapping[str, Any]) -> list[Problem]:
+    """The model's problems; for a valid Canary, also what its target cannot go with (its router)."""
     try:
-        model.model_validate(without_nulls(body))
+        parsed = model.model_validate(without_nulls(body))
     except ValidationError as exc:
         return from_validation_error(exc)
+    if isinstance(parsed, Canary):
+        return service_routing.problems(parsed.spec, parsed.spec.provider)
     return []

@@ -1,6 +1,7 @@
 """What makes a Canary impossible to act on, found before a tick: an invalid spec, an unknown
-provider, a reference to another namespace when those are forbidden, a workload claimed by another
-Canary. Each is a ``Blocked`` with the field and the fix in its message."""
+provider, a target its router cannot route, a reference to another namespace when those are
+forbidden, a workload claimed by another Canary. Each is a ``Blocked`` with the field and the fix in
+its message."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from flagger_py.model.canary import Canary
 from flagger_py.model.problems import from_validation_error
 from flagger_py.plugins import Registry
 from flagger_py.ports import Router
+from flagger_py.workload import service_routing
 
 SHOWN_PROBLEMS = 3
 
@@ -50,6 +52,14 @@ def check_provider(canary: Canary, routers: Registry, *, from_flag: bool) -> Blo
     except PluginError as exc:
         return Blocked("ProviderUnavailable", f"{where}: {exc}")
     return None
+
+
+def check_target(canary: Canary, *, from_flag: bool) -> Blocked | None:
+    """Whether the router of a resolved Canary can release its kind of target (a core Service target
+    only through the routers of ``service_routing``); ``from_flag`` as for ``check_provider``."""
+    where = "-mesh-provider (spec.provider is not set)" if from_flag else "spec.provider"
+    found = service_routing.problems(canary.spec, canary.spec.provider, where)
+    return Blocked("InvalidTarget", "; ".join(map(str, found))) if found else None
 
 
 def check_router(canary: Canary, router: Router) -> Blocked | None:

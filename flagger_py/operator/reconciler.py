@@ -91,6 +91,7 @@ class Reconciler:
             return await self.finalize(canary)
         blocked = (
             admission.check_provider(canary, self.routers, from_flag=parsed.spec.provider is None)
+            or admission.check_target(canary, from_flag=parsed.spec.provider is None)
             or admission.check_router(canary, self.router(canary))
             or (admission.check_namespaces(canary) if self.no_cross_namespace_refs else None)
             or admission.check_claim(canary, claimed_by)

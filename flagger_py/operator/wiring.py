@@ -16,6 +16,7 @@ from flagger_py.kube.client import KubeClient
 from flagger_py.kube.events import KubeEvents
 from flagger_py.kube.lookups import KubeLookup
 from flagger_py.kube.objects import KubeObjects
+from flagger_py.kube.service_target import KubeServiceTarget
 from flagger_py.kube.status import KubeStatus
 from flagger_py.kube.targets import Targets, TargetWorkloads
 from flagger_py.kube.workloads import KubeWorkloads, WorkloadSettings
@@ -149,6 +150,7 @@ def targets(settings: Settings, client: KubeClient, caches: Caches, clock: WallC
     kinds: dict[tuple[str | None, str], TargetWorkloads] = {
         (None, "Deployment"): pods,
         (None, "DaemonSet"): pods,
+        (None, "Service"): KubeServiceTarget(client, caches, settings.include_label_prefix),
     }
     return Targets(kinds)
 
