@@ -1,0 +1,240 @@
+"""The objects provider appmesh:v1beta2 writes, field by field against Flagger 1.44's
+pkg/router/appmesh_v1beta2.go (AppMeshv1beta2Router) and its test."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from flagger_py.errors import RouterError
+from flagger_py.model.canary import Canary
+from flagger_py.model.strategy import Strategy
+from flagger_py.plugins import registry
+from flagger_py.ports import Router, RouterContext, Routes
+from flagger_py.testing.contract import BASE, STEP_KEYS, STRATEGY_ANALYSIS, merged
+from flagger_py.testing.objects import MemoryObjects
+from tests.routers.test_shapes_appmesh import FLUX, ours
+
+NS = "shapes"
+API = "appmesh.k8s.aws/v1beta2"
+ARN = "arn:aws:appmesh:eu-west-1:12345678910:mesh/my-mesh/virtualService/mytestservice"
+SERVICE = {
+    "port": 80,
+    "targetPort": 9898,
+    "hosts": ["app.example.com", "*"],
+    "backends": ["backend.default", ARN],
+    "timeout": "30s",
+    "retries": {"attempts": 5, "perTryTimeout": "1.5s"},
+}
+
+
+def deployment(selector: dict[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "podinfo", "namespace": NS},
+        "spec": {"selector": {"matchLabels": selector}},
+    }
+
+
+def canary(strategy: Strategy = "canary", annotations: dict[str, str] | None = None, **spec: Any) -> Canary:
+    body = merged(BASE, {"provider": "appmesh:v1beta2", "service": SERVICE, **spec})
+    analysis = {k: v for k, v in body["analysis"].items() if k not in STEP_KEYS}
+    body["analysis"] = {**analysis, **STRATEGY_ANALYSIS[strategy]}
+    meta: dict[str, Any] = {"name": "podinfo", "namespace": NS}
+    if annotations:
+        meta["annotations"] = annotations
+    return Canary.model_validate({"metadata": meta, "spec": body})
+
+
+def v1beta2(objects: MemoryObjects, **options: str) -> Router:
+    made: Router = registry("router").get("appmesh:v1beta2")(RouterContext(objects, options))
+    return made
+
+
+def written(
+    c: Canary, routes: Routes, selector: dict[str, str] | None = None, **options: str
+) -> MemoryObjects:
+    objects = MemoryObjects()
+    objects.seed([deployment(selector or {"app": "podinfo"})])
+    r = v1beta2(objects, **options)
+
+    async def go() -> None:
+        await r.reconcile(c)
+        await r.set_routes(c, routes)
+
+    asyncio.run(go())
+    return objects
+
+
+def obj(objects: MemoryObjects, kind: str, name: str) -> dict[str, Any]:
+    found = objects.find(API, kind, NS, name)
+    assert found is not None, f"no {kind} {name}: {sorted(objects.objects)}"
+    return found
+
+
+def test_virtual_nodes_select_the_primary_and_canary_pods() -> None:
+    """reconcileVirtualNode(primary, <target>-primary, ...svc.cluster.local.) and (canary, <target>, ...);
+    no apex node (Flagger's code has it commented out)."""
+    c = canary(annotations={"appmesh.flagger.app/accesslog": "enabled"})
+    objects = written(c, Routes(100, 0))
+    assert objects.find(API, "VirtualNode", NS, "podinfo") is None
+    for name, selected in (("podinfo-primary", "podinfo-primary"), ("podinfo-canary", "podinfo")):
+        node = obj(objects, "VirtualNode", name)
+        assert node["spec"] == {
+            "listeners": [
+                {
+                    "portMapping": {"port": 9898, "protocol": "http"},
+                    "timeout": {"http": {"perRequest": {"unit": "ms", "value": 30000}}},
+                }
+            ],
+            "serviceDiscovery": {"dns": {"hostname": f"{name}.{NS}.svc.cluster.local."}},
+            "podSelector": {"matchLabels": {"app": selected}},
+            "logging": {"accessLog": {"file": {"path": "/dev/stdout"}}},
+            "backends": [
+                {"virtualService": {"virtualServiceRef": {"name": "backend.default"}}},
+                {"virtualService": {"virtualServiceARN": ARN}},
+            ],
+        }
+        assert ours(node["metadata"]) == FLUX
+
+
+def test_the_pod_selector_key_is_the_targets_selector_label() -> None:
+    """Flagger passes the selector label found on the target (GetMetadata) as labelSelector."""
+    objects = written(canary(), Routes(100, 0), {"app.kubernetes.io/name": "podinfo"})
+    node = obj(objects, "VirtualNode", "podinfo-primary")
+    assert node["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "podinfo-primary"}}
+    custom = written(canary(), Routes(100, 0), {"team": "x", "role": "y"}, **{"selector-labels": "role"})
+    assert obj(custom, "VirtualNode", "podinfo-canary")["spec"]["podSelector"] == {
+        "matchLabels": {"role": "podinfo"}
+    }
+    with pytest.raises(RouterError, match="has none of the selector labels app, name"):
+        written(canary(), Routes(100, 0), {"team": "x"})
+
+
+def test_apex_virtual_router_has_the_weighted_route_with_timeout_and_retries() -> None:
+    """reconcileVirtualRouter(apex, 0), makeRouteTimeout, makeRetryPolicy; SetRoutes replaces the action."""
+    router = obj(written(canary(), Routes(60, 40)), "VirtualRouter", "podinfo")
+    assert router["spec"] == {
+        "listeners": [{"portMapping": {"port": 9898, "protocol": "http"}}],
+        "routes": [
+            {
+                "name": "podinfo",
+                "httpRoute": {
+                    "match": {"prefix": "/"},
+                    "action": {
+                        "weightedTargets": [
+                            {"virtualNodeRef": {"name": "podinfo-canary"}, "weight": 40},
+                            {"virtualNodeRef": {"name": "podinfo-primary"}, "weight": 60},
+                        ]
+                    },
+                    "timeout": {"perRequest": {"unit": "ms", "value": 30000}},
+                    "retryPolicy": {
+                        "httpRetryEvents": ["gateway-error"],
+                        "maxRetries": 5,
+                        "perRetryTimeout": {"unit": "ms", "value": 1500},
+                    },
+                },
+            }
+        ],
+    }
+    assert ours(router["metadata"]) == {}
+
+
+def test_virtual_services_are_provided_by_their_routers_and_the_apex_one_has_the_gateway_annotations() -> (
+    None
+):
+    """The VirtualService created with each VirtualRouter; gatewayAnnotations on the apex one."""
+    objects = written(canary(), Routes(100, 0))
+    apex = obj(objects, "VirtualService", "podinfo")
+    assert apex["spec"] == {"provider": {"virtualRouter": {"virtualRouterRef": {"name": "podinfo"}}}}
+    assert ours(apex["metadata"]) == {
+        "gateway.appmesh.k8s.aws/expose": "true",
+        "gateway.appmesh.k8s.aws/domain": "app.example.com,*,",
+        "gateway.appmesh.k8s.aws/timeout": "30s",
+        "gateway.appmesh.k8s.aws/retries": "5",
+    }
+    side = obj(objects, "VirtualService", "podinfo-canary")
+    assert side["spec"] == {"provider": {"virtualRouter": {"virtualRouterRef": {"name": "podinfo-canary"}}}}
+    assert ours(side["metadata"]) == {}
+    canary_router = obj(objects, "VirtualRouter", "podinfo-canary")
+    (route,) = canary_router["spec"]["routes"]
+    assert route["name"] == "podinfo-canary"
+    assert route["httpRoute"]["action"]["weightedTargets"] == [
+        {"virtualNodeRef": {"name": "podinfo-canary"}, "weight": 100},
+        {"virtualNodeRef": {"name": "podinfo-primary"}, "weight": 0},
+    ]
+
+
+def test_ab_testing_header_route_then_primary_route() -> None:
+    """TestAppmesv1beta2hRouter_ABTest: two routes, the headers of the match on the first."""
+    c = canary("a/b testing", service={**SERVICE, "timeout": None, "retries": None})
+    objects = written(c, Routes(0, 100))
+    a, b = obj(objects, "VirtualRouter", "podinfo")["spec"]["routes"]
+    assert a == {
+        "name": "podinfo-a",
+        "priority": 10,
+        "httpRoute": {
+            "match": {"prefix": "/", "headers": [{"name": "x-canary", "match": {"exact": "insider"}}]},
+            "action": {
+                "weightedTargets": [
+                    {"virtualNodeRef": {"name": "podinfo-canary"}, "weight": 100},
+                    {"virtualNodeRef": {"name": "podinfo-primary"}, "weight": 0},
+                ]
+            },
+        },
+    }
+    assert b == {
+        "name": "podinfo-b",
+        "priority": 20,
+        "httpRoute": {
+            "match": {"prefix": "/"},
+            "action": {"weightedTargets": [{"virtualNodeRef": {"name": "podinfo-primary"}, "weight": 100}]},
+        },
+    }
+    (side,) = obj(objects, "VirtualRouter", "podinfo-canary")["spec"]["routes"]
+    assert side["name"] == "podinfo-canary"  # the canary router has no A/B routes
+
+
+def test_a_named_target_port_falls_back_to_the_service_port() -> None:
+    """getContainerPort: targetPort.IntVal > 0, else the port."""
+    c = canary(service={"port": 8080, "targetPort": "http"})
+    node = obj(written(c, Routes(100, 0)), "VirtualNode", "podinfo-primary")
+    assert node["spec"]["listeners"] == [{"portMapping": {"port": 8080, "protocol": "http"}}]
+
+
+@pytest.mark.parametrize(
+    ("service", "field"),
+    [
+        ({"timeout": "thirty seconds"}, "spec.service.timeout"),
+        ({"retries": {"perTryTimeout": "gateway-error"}}, "spec.service.retries.perTryTimeout"),
+        ({"retries": {"retryOn": "5xx"}}, "spec.service.retries.retryOn"),
+    ],
+)
+def test_durations_and_retry_events_app_mesh_cannot_take_are_refused(
+    service: dict[str, Any], field: str
+) -> None:
+    why = v1beta2(MemoryObjects()).check(canary(service={**SERVICE, **service}))
+    assert why is not None
+    assert why.startswith(f"{field}:"), why
+
+
+def test_mesh_name_is_not_needed() -> None:
+    assert v1beta2(MemoryObjects()).check(canary()) is None
+
+
+@pytest.mark.parametrize("strategy", ["canary", "blue/green", "a/b testing"])
+def test_each_strategy_round_trips(strategy: Strategy) -> None:
+    c = canary(strategy)
+    for routes in (Routes(90, 10), Routes(0, 100), Routes(100, 0)):
+        objects = written(c, routes)
+        assert asyncio.run(v1beta2(objects).get_routes(c)) == routes
+
+
+@pytest.mark.parametrize("strategy", ["traffic mirroring", "session affinity"])
+def test_mirroring_and_session_affinity_are_refused(strategy: Strategy) -> None:
+    why = v1beta2(MemoryObjects()).check(canary(strategy))
+    assert why is not None
+    assert "provider appmesh:v1beta2 cannot do" in why
