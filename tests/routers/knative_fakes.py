@@ -43,7 +43,11 @@ def service(
         "spec": {"template": {"spec": {"containers": [{"image": "podinfo:6.0.0"}]}}, **spec},
     }
     if latest is not None:
-        body["status"] = {"latestCreatedRevisionName": latest, "latestReadyRevisionName": latest}
+        body["status"] = {
+            "latestCreatedRevisionName": latest,
+            "latestReadyRevisionName": latest,
+            "observedGeneration": 1,
+        }
     return body
 
 
