@@ -152,7 +152,10 @@ def _closes(line: str, ticks: str) -> bool:
     return stripped.startswith(ticks[0] * len(ticks)) and set(stripped) == {ticks[0]}
 
 
-_HEREDOC = re.compile(r"<<(?P<dash>-?)[ \t]*(?P<quote>['\"]?)(?P<word>[A-Za-z_][A-Za-z0-9_]*)(?P=quote)")
+# <<EOF, <<-EOF, <<'EOF', <<"EOF", <<\EOF; not the here-string <<<.
+_HEREDOC = re.compile(
+    r"(?<!<)<<(?!<)(?P<dash>-?)[ \t]*(?P<quote>['\"]|\\)?(?P<word>[A-Za-z_][A-Za-z0-9_]*)['\"]?"
+)
 _KUBECTL_APPLY = re.compile(r"\bkubectl\b[^|;&]*\b(apply|create|replace)\b")
 _ASSIGNMENT = re.compile(
     r"^[ \t]*(?:export[ \t]+|local[ \t]+|readonly[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$"
@@ -182,9 +185,10 @@ def script_pieces(text: str, name: str) -> Iterator[tuple[int, str]]:
                 break
             body.append(candidate)
             j += 1
-        else:
+        applied = _KUBECTL_APPLY.search(line) is not None
+        if j == len(lines) and applied:  # bash would apply the rest of the file: refused as a likely slip
             raise CorpusError(f"{name}:{i + 1}: heredoc <<{word} is never closed")
-        if _KUBECTL_APPLY.search(line):
+        if applied:
             raw = "\n".join(body) + "\n"
             yield i + 2, raw if quoted else expand(raw, values, f"{name}:{i + 2}")
         i = j + 1

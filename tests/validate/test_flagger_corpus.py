@@ -223,11 +223,14 @@ def test_script_heredocs_expand_what_the_script_sets() -> None:
         '  regex: "^(.*?;)?(x)$"\n  price: \\$5\nEOF\n'
         "cat <<'EOF' | kubectl apply -f -\nkeep: $NAME\nEOF\n"
         "cat <<EOF | helm upgrade -i x -f -\nnot: kubectl\nEOF\n"
+        'grep x <<< "$NAME"\ncat <<\\END | kubectl create -f -\nkeep: ${NAME}\nEND\n'
+        "cat <<EOF\nnever closed, never applied\n"
     )
     pieces = list(flagger_corpus.script_pieces(script, "t.sh"))
     assert pieces == [
         (4, CANARY_TEXT.format(name="podinfo") + '  namespace: test\n  regex: "^(.*?;)?(x)$"\n  price: $5\n'),
         (13, "keep: $NAME\n"),
+        (20, "keep: ${NAME}\n"),
     ]
 
 
