@@ -14,6 +14,7 @@ from flagger_py.domain.actions import EventType
 from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.events import KubeEvents
+from flagger_py.kube.knative import KnativeWorkloads
 from flagger_py.kube.lookups import KubeLookup
 from flagger_py.kube.objects import KubeObjects
 from flagger_py.kube.service_target import KubeServiceTarget
@@ -34,6 +35,7 @@ from flagger_py.ports.alerts import ChatProvider, ChatSettings
 from flagger_py.ports.metrics import ApiServer, MetricContext
 from flagger_py.webhooks.caller import HttpWebhookCaller
 from flagger_py.webhooks.events import EventWebhooks
+from flagger_py.workload import knative
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def build(
 
     reconciler = Reconciler(
         client=client,
-        workloads=targets(settings, client, caches, clock),
+        workloads=targets(settings, client, caches, clock, objects),
         events=events,
         status=KubeStatus(client, written),
         analyzer=MetricAnalyzer(
@@ -135,7 +137,9 @@ def build(
     return Wired(scheduler, outbox)
 
 
-def targets(settings: Settings, client: KubeClient, caches: Caches, clock: WallClock) -> Targets:
+def targets(
+    settings: Settings, client: KubeClient, caches: Caches, clock: WallClock, objects: KubeObjects
+) -> Targets:
     """The Workloads port of every target kind the controller releases, by ``spec.targetRef``."""
     pods = KubeWorkloads(
         client,
@@ -151,6 +155,7 @@ def targets(settings: Settings, client: KubeClient, caches: Caches, clock: WallC
         (None, "Deployment"): pods,
         (None, "DaemonSet"): pods,
         (None, "Service"): KubeServiceTarget(client, caches, settings.include_label_prefix),
+        (knative.API, knative.SERVICE): KnativeWorkloads(objects, clock),
     }
     return Targets(kinds)
 
