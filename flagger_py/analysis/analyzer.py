@@ -41,6 +41,8 @@ class Source:
     query: str
     kind: str
     backend: str
+    encode: Callable[[template.Variables], template.Variables] | None = None
+    """The built-in queries' spelling of the names (``builtin.Observer.variables``), if any."""
 
 
 @dataclass
@@ -82,7 +84,7 @@ class MetricAnalyzer:
         window = (metric.interval or template.DEFAULT_INTERVAL).seconds
         try:
             source = await self._source(canary, metric)
-            rendered = template.render(source.query, values)
+            rendered = template.render(source.query, source.encode(values) if source.encode else values)
         except FlaggerError as exc:
             return verdicts.Failure(str(exc))
         try:
@@ -106,10 +108,11 @@ class MetricAnalyzer:
             if canary.spec.metrics_server:  # the Canary author's choice, not the operator's flag
                 self._allowed(home, address, "spec.metricsServer")
             spec = MetricProviderSpec(type="prometheus", address=address)
-            query = metric.query or builtin.observer_for(canary.spec.provider, self.mesh_provider).query(
-                metric.name
-            )
-            return Source(self._provider(spec, {}), query, "prometheus", f"prometheus {redact.url(address)}")
+            observer = builtin.observer_for(canary.spec.provider, self.mesh_provider)
+            query = metric.query or observer.query(metric.name)
+            encode = None if metric.query else observer.variables
+            backend = f"prometheus {redact.url(address)}"
+            return Source(self._provider(spec, {}), query, "prometheus", backend, encode)
         ref = metric.template_ref
         namespace = ref.namespace or home
         where = f"spec.analysis.metrics[{metric.name}].templateRef"

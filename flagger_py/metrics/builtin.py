@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 from flagger_py.errors import PluginNotFound
+from flagger_py.metrics.template import Variables
 
 
 @dataclass(frozen=True)
@@ -15,9 +17,29 @@ class Observer:
 
     success_rate: str
     duration: str
+    encode: Callable[[Variables], Variables] | None = None
+    """How the mesh spells the names the queries use, when not as Kubernetes does (Skipper)."""
 
     def query(self, metric: str) -> str:
         return self.success_rate if metric == "request-success-rate" else self.duration
+
+    def variables(self, values: Variables) -> Variables:
+        """The values the built-in queries are rendered with."""
+        return self.encode(values) if self.encode is not None else values
+
+
+def skipper_names(values: Variables) -> Variables:
+    """Names as Skipper's route ids spell them: every non-word character an underscore (Flagger's
+    encodeModelForSkipper, Go's regexp \\W)."""
+    words = re.compile(r"[^0-9A-Za-z_]")
+    return replace(
+        values,
+        name=words.sub("_", values.name),
+        namespace=words.sub("_", values.namespace),
+        target=words.sub("_", values.target),
+        service=words.sub("_", values.service),
+        ingress=words.sub("_", values.ingress),
+    )
 
 
 POD = "{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"
@@ -88,12 +110,17 @@ OBSERVERS: Mapping[str, Observer] = {
         _p99("traefik_service_request_duration_seconds_bucket", _TRAEFIK, " * 1000"),
     ),
     "skipper": Observer(
-        _ratio("skipper_response_duration_seconds_bucket", _SKIPPER + ',le="+Inf"', 'code!~"5.."'),
+        "sum(rate(skipper_response_duration_seconds_bucket{"
+        + _SKIPPER
+        + ',code!~"5..",le="+Inf"}[{{ interval }}])) / sum(rate(skipper_response_duration_seconds_bucket{'
+        + _SKIPPER
+        + ',le="+Inf"}[{{ interval }}])) * 100',
         "sum(rate(skipper_serve_route_duration_seconds_sum{"
         + _SKIPPER
         + "}[{{ interval }}])) / sum(rate(skipper_serve_route_duration_seconds_count{"
         + _SKIPPER
         + "}[{{ interval }}])) * 1000",
+        skipper_names,
     ),
     "osm": Observer(
         _ratio("osm_request_total", _OSM, 'response_code!~"5.*"'),
@@ -105,7 +132,7 @@ OBSERVERS: Mapping[str, Observer] = {
     ),
     "apisix": Observer(
         _ratio("apisix_http_status", _APISIX, 'code!~"5.."'),
-        _p99("apisix_http_latency_bucket", _APISIX + ',type=~"request"'),
+        _p99("apisix_http_latency_bucket", 'type=~"request",' + _APISIX),
     ),
     "knative": Observer(
         _ratio("envoy_cluster_upstream_rq", _KNATIVE, 'envoy_response_code!~"5.*"'),
