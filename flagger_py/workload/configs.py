@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from flagger_py.workload import flagger_hash
+
 OPT_OUT_ANNOTATION = "flagger.app/config-tracking"
 TRACKED_SECRET_TYPES = frozenset(
     {"Opaque", "kubernetes.io/basic-auth", "kubernetes.io/ssh-auth", "kubernetes.io/tls", ""}
@@ -81,10 +83,19 @@ def tracked(obj: Mapping[str, Any]) -> bool:
 
 
 def checksum(obj: Mapping[str, Any]) -> str:
-    """First 8 bytes (hex) of the sha256 of the object's data, as ``status.trackedConfigs`` keeps it."""
-    data = {key: obj.get(key) or {} for key in ("data", "binaryData", "stringData")}
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-    return digest[:16]
+    """First 8 bytes (hex) of a sha256 of the object's data, as ``status.trackedConfigs`` keeps it:
+    Flagger's checksum of ``data`` (``flagger_hash.config_checksum``), so a status Flagger wrote
+    matches; for a ConfigMap with ``binaryData``, which Flagger ignores, the sha256 of both
+    (``{"binaryData": ..., "data": ...}`` as Go marshals it), so a change of its binary data is a new
+    revision too."""
+    if obj.get("kind") != "Secret" and obj.get("binaryData"):
+        both = {"binaryData": obj.get("binaryData"), "data": obj.get("data")}
+        return hashlib.sha256(flagger_hash.go_json(both).encode()).hexdigest()[:16]
+    found = flagger_hash.config_checksum(obj)
+    if found is None:  # a Secret's data that is not base64: never from an API server
+        raw = json.dumps(obj.get("data"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+    return found
 
 
 def renamed_for_primary(pod_spec: Mapping[str, Any], names: Mapping[ConfigRef, str]) -> dict[str, Any]:

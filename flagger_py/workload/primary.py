@@ -8,9 +8,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flagger_py.workload import configs, metadata
+from flagger_py.workload import configs, flagger_hash, metadata
 
-SCALE_TO_ZERO_SELECTOR = "flagger.app/scale-to-zero"
+SCALE_TO_ZERO_SELECTOR = flagger_hash.SCALE_TO_ZERO_SELECTOR
 FLAGGER_ID = "flagger-id"
 # Fields of the target's spec the primary copies (besides the pod template); replicas only without
 # an autoscaler.
@@ -29,8 +29,22 @@ def primary_name(target: str) -> str:
 
 def revision(target: Mapping[str, Any]) -> str:
     """A hash of what a new version changes: the pod template (a DaemonSet's without the
-    scale-to-zero node selector flagger-py adds). Replicas alone are not a new version."""
-    template = copy.deepcopy(dict(target["spec"]["template"]))
+    scale-to-zero node selector). Replicas alone are not a new version.
+
+    Flagger's own hash (``flagger_hash.template_hash``), so ``status.lastAppliedSpec`` and
+    ``lastPromotedSpec`` mean the same to Flagger and to flagger-py; for the rare template whose Go
+    print is not reproduced, 16 hex digits of a sha256 instead (Flagger's hash never has 16 characters,
+    so the two never meet: such a template is a new revision once when a controller of the other
+    kind takes over)."""
+    template = target["spec"]["template"]
+    found = flagger_hash.template_hash(template, daemonset=target.get("kind") == "DaemonSet")
+    return found if found is not None else own_revision(template)
+
+
+def own_revision(pod_template: Mapping[str, Any]) -> str:
+    """16 hex digits of the sha256 of the canonical JSON of the template, without the scale-to-zero
+    node selector."""
+    template = copy.deepcopy(dict(pod_template))
     node_selector = template.get("spec", {}).get("nodeSelector") or {}
     node_selector.pop(SCALE_TO_ZERO_SELECTOR, None)
     if not node_selector and "nodeSelector" in template.get("spec", {}):
