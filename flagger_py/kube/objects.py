@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,12 @@ def resource(api_version: str, kind: str) -> Resource:
     return Resource(group, version, plural, kind)
 
 
+def scoped(res: Resource, namespace: str | None) -> Resource:
+    """A kind asked for in namespace "" is cluster-scoped (a Kuma TrafficRoute): no namespace in its paths,
+    even when the controller watches one namespace."""
+    return res if namespace else dataclasses.replace(res, namespaced=False)
+
+
 class KubeObjects:
     """Implements ``ports.ClusterObjects`` with server-side apply as ``flagger-py``.
 
@@ -47,7 +54,7 @@ class KubeObjects:
         self._starting: dict[Resource, asyncio.Lock] = {}
 
     async def get(self, api_version: str, kind: str, namespace: str, name: str) -> Mapping[str, Any] | None:
-        res = resource(api_version, kind)
+        res = scoped(resource(api_version, kind), namespace)
         informer = await self._informer(res)
         if informer is None:
             found: Mapping[str, Any] | None = await self.client.get_or_none(res, namespace, name)
@@ -58,7 +65,7 @@ class KubeObjects:
         body = {**obj, "metadata": dict(obj["metadata"])}
         if owner is not None:
             body = owned(body, owner)
-        res = resource(obj["apiVersion"], obj["kind"])
+        res = scoped(resource(obj["apiVersion"], obj["kind"]), obj["metadata"].get("namespace"))
         applied: dict[str, Any] = await self.client.apply(res, body, force=True)
         informer = self.informers.get(res)
         if informer is not None:
@@ -66,7 +73,7 @@ class KubeObjects:
         return applied
 
     async def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:
-        res = resource(api_version, kind)
+        res = scoped(resource(api_version, kind), namespace)
         await self.client.delete(res, namespace, name)
         informer = self.informers.get(res)
         if informer is not None:
