@@ -71,7 +71,7 @@ class MetricAnalyzer:
         ordered = [m for m in metrics if m.template_ref is None] + [m for m in metrics if m.template_ref]
         checks = []
         for metric in ordered:
-            check = verdicts.judge(metric, await self.measure(canary, metric), canary.spec.target_ref.name)
+            check = verdicts.judge(metric, await self.measure(canary, metric), canary)
             if self.record is not None:
                 self.record(canary, check)
             checks.append(check)
@@ -108,11 +108,15 @@ class MetricAnalyzer:
             if canary.spec.metrics_server:  # the Canary author's choice, not the operator's flag
                 self._allowed(home, address, "spec.metricsServer")
             spec = MetricProviderSpec(type="prometheus", address=address)
-            observer = builtin.observer_for(canary.spec.provider, self.mesh_provider)
-            query = metric.query or observer.query(metric.name)
-            encode = None if metric.query else observer.variables
+            target = canary.spec.target_ref
+            service_target = target.kind == "Service" and not target.api_version.startswith("serving.knative")
+            client = self._provider(spec, {})
             backend = f"prometheus {redact.url(address)}"
-            return Source(self._provider(spec, {}), query, "prometheus", backend, encode)
+            if metric.query:
+                return Source(client, metric.query, "prometheus", backend)
+            name = builtin.metrics_provider(canary.spec.provider, self.mesh_provider, service_target)
+            observer = builtin.observer_for(canary.spec.provider, self.mesh_provider, service_target)
+            return Source(client, observer.query(metric.name), name, backend, observer.variables)
         ref = metric.template_ref
         namespace = ref.namespace or home
         where = f"spec.analysis.metrics[{metric.name}].templateRef"

@@ -285,7 +285,9 @@ class _Tick:
                 return Observe("metrics")
             failing = next((c for c in self.obs.metrics if not c.passed), None)
             if failing is not None:
-                return self.failed_check(f"Halt {self.subject} advancement: {failing.message}")
+                return self.failed_check(
+                    failing.event or f"Halt {self.subject} advancement: {failing.message}"
+                )
         return self.step(routes)
 
     def failed_check(self, message: str, alert: bool = False) -> Decision:

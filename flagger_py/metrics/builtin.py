@@ -141,13 +141,56 @@ OBSERVERS: Mapping[str, Observer] = {
 }
 
 
-def observer_for(provider: str | None, global_provider: str = "istio") -> Observer:
-    """The built-in queries for a canary's provider (Flagger's choice rules): the canary's provider
-    wins, except that a global linkerd provider forces linkerd queries; gatewayapi and smi variants
-    use their family's queries. Unknown names are an error (no fallback to Istio)."""
-    name = "linkerd" if global_provider.startswith("linkerd") else provider or global_provider
+EXACT = frozenset(
+    {
+        "linkerd",
+        "istio",
+        "contour",
+        "nginx",
+        "kubernetes",
+        "skipper",
+        "traefik",
+        "osm",
+        "kuma",
+        "apisix",
+        "knative",
+    }
+)
+"""Providers whose queries Flagger picks by exact name; appmesh*, gloo* and gatewayapi* go by prefix."""
+
+ISTIO_FALLBACK = ("smi", "crossover")
+"""Families for which Flagger's observer factory has no queries of its own and uses Istio's."""
+
+SERVICE_SUFFIX = ":service"
+
+
+def metrics_provider(
+    provider: str | None, global_provider: str = "istio", service_target: bool = False
+) -> str:
+    """The name Flagger picks the built-in queries by (runBuiltinMetricChecks): the canary's provider,
+    else the controller's (``crossover`` for any crossover form); a global linkerd provider turns the
+    canary's into ``linkerd``; a Service target adds ``:service``."""
+    name = "crossover" if "crossover" in global_provider else global_provider
+    if provider:
+        name = "linkerd" if "linkerd" in global_provider else provider
+    return name + SERVICE_SUFFIX if service_target else name
+
+
+def observer_for(
+    provider: str | None, global_provider: str = "istio", service_target: bool = False
+) -> Observer:
+    """The built-in queries for a canary, chosen as Flagger's observer factory does: by exact name, or by
+    prefix for appmesh, gloo and gatewayapi (Gateway API uses the kubernetes queries). ``smi:*``,
+    ``crossover`` and the ``:service`` forms of the other providers get Istio's queries, as in Flagger.
+    Any other name is an error (no fallback to Istio): no router of that name exists."""
+    name = metrics_provider(provider, global_provider, service_target)
     family = name.split(":")[0]
-    family = {"gatewayapi": "kubernetes", "smi": "linkerd"}.get(family, family)
-    if family not in OBSERVERS:
-        raise PluginNotFound("metrics observer", name, list(OBSERVERS))
-    return OBSERVERS[family]
+    if family in ("appmesh", "gloo"):
+        return OBSERVERS[family]
+    if family == "gatewayapi":
+        return OBSERVERS["kubernetes"]
+    if name in EXACT:
+        return OBSERVERS[name]
+    if family in ISTIO_FALLBACK or (name.endswith(SERVICE_SUFFIX) and family in EXACT):
+        return OBSERVERS["istio"]
+    raise PluginNotFound("metrics observer", name, sorted(OBSERVERS))

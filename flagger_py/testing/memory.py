@@ -174,9 +174,7 @@ class ScriptedAnalyzer:
     async def run(self, canary: Canary) -> tuple[Check, ...]:
         checks = []
         for metric in canary.spec.analysis.metrics or ():
-            check = verdicts.judge(
-                metric, self.series(metric.name, self.clock.seconds), canary.spec.target_ref.name
-            )
+            check = verdicts.judge(metric, self.series(metric.name, self.clock.seconds), canary)
             checks.append(check)
             self.log.append((self.clock.seq(), check))
             if not check.passed:

@@ -125,9 +125,9 @@ async def test_no_data_is_a_failed_check_with_a_clear_message() -> None:
     story.cluster.analyzer.series = lambda _name, _t: verdicts.NoData("prometheus")
     await story.tick()
     warnings = [m for _, kind, m in story.cluster.events.emitted if kind == "Warning"]
-    assert (
-        "no values found for prometheus metric request-success-rate: is podinfo receiving traffic?"
-        in warnings[-1]
+    assert warnings[-1] == (
+        "Halt advancement no values found for prometheus metric request-success-rate probably "
+        "podinfo.test is not receiving traffic: no values found"
     )
 
 

@@ -116,10 +116,26 @@ def test_builtin_queries_render(observer: str) -> None:
         ("gatewayapi:v1", "istio", "kubernetes"),
         ("appmesh:v1beta2", "istio", "appmesh"),
         ("contour", "linkerd", "linkerd"),  # a global linkerd provider forces linkerd queries
+        ("gloo:v1", "istio", "gloo"),  # Flagger matches gloo and appmesh by prefix
+        ("smi:v1alpha3:osm", "istio", "istio"),  # Flagger's observer factory: smi:* gets Istio's queries
+        ("smi:v1alpha3", "smi:v1alpha3:linkerd", "linkerd"),
+        (None, "crossover", "istio"),
+        ("osm", "istio", "osm"),
     ],
 )
 def test_observer_choice(provider: str | None, global_provider: str, family: str) -> None:
     assert builtin.observer_for(provider, global_provider) is builtin.OBSERVERS[family]
+
+
+@pytest.mark.parametrize(
+    ("provider", "family"),
+    [("gatewayapi:v1", "kubernetes"), ("kubernetes", "istio"), ("istio", "istio"), ("appmesh", "appmesh")],
+)
+def test_service_targets_use_flaggers_service_observer_names(provider: str, family: str) -> None:
+    """Flagger appends ``:service`` for a Service target: gatewayapi keeps its (prefix) queries, the
+    exact names fall back to Istio's (``kubernetes:service`` included, as Flagger 1.44 does)."""
+    assert builtin.metrics_provider(provider, "istio", service_target=True) == f"{provider}:service"
+    assert builtin.observer_for(provider, "istio", service_target=True) is builtin.OBSERVERS[family]
 
 
 def test_unknown_observer_is_an_error_not_istio() -> None:
