@@ -55,6 +55,11 @@ rbac.routers. deploy/rbac.yaml holds the same rules for every router (a test com
   resources: [traefikservices]
   verbs: [get, list, watch, create, update, patch, delete]
 {{- end }}
+{{- if has "knative" $routers }}
+- apiGroups: [serving.knative.dev]
+  resources: [services, revisions]
+  verbs: [get, list, watch, patch]
+{{- end }}
 {{- if .Values.rbac.externalMetrics }}
 - apiGroups: [external.metrics.k8s.io]
   resources: ["*"]
