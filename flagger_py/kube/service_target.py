@@ -52,7 +52,9 @@ class KubeServiceTarget:
         return self.caches["Service"].get(_namespace(canary), name)
 
     async def revision(self, canary: Canary) -> Revision:
-        return Revision(service_target.revision(self.target(canary)), {})
+        target = self.target(canary)
+        self._check_port(canary, target)
+        return Revision(service_target.revision(target), {})
 
     async def readiness(self, canary: Canary, which: Literal["primary", "canary"]) -> Readiness:
         if which == "primary":
@@ -68,7 +70,6 @@ class KubeServiceTarget:
 
     async def ensure_services(self, canary: Canary, apex: bool = True) -> None:  # noqa: ARG002
         """``X-canary`` as a copy of ``X``; the apex is ``X`` itself, the user's, never written."""
-        self._check_port(canary)
         await self._apply(canary, "canary")
 
     async def ensure_primary(self, canary: Canary) -> None:
@@ -87,12 +88,13 @@ class KubeServiceTarget:
         if not service_target.current(self.copy(canary, role), wanted):
             await self.client.apply(r.SERVICES, wanted, force=True)
 
-    def _check_port(self, canary: Canary) -> None:
-        """Routers send to ``spec.service.port`` of the copies: ``X`` must serve it."""
+    def _check_port(self, canary: Canary, target: dict[str, Any]) -> None:
+        """Routers send to ``spec.service.port`` of the copies: ``X`` must serve it (checked with every
+        revision, so a Canary that cannot be routed is blocked before anything is generated)."""
         service = canary.spec.service
         if service is None or canary.spec.provider == "kubernetes":  # the kubernetes router sends nothing
             return
-        served = service_target.ports(self.target(canary))
+        served = service_target.ports(target)
         if service.port not in served:
             listed = ", ".join(map(str, served)) or "none"
             message = (

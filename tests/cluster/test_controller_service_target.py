@@ -166,3 +166,32 @@ def test_a_router_that_cannot_route_a_service_target_blocks_the_canary(
     assert warnings[0].startswith("InvalidTarget: spec.provider: the nginx router")
     assert not kube.exists(cluster, SERVICE.format(ns=ns, name="podinfo-primary"))
     assert not kube.exists(cluster, SERVICE.format(ns=ns, name="podinfo-canary"))
+
+
+def test_a_port_the_service_does_not_serve_blocks_the_canary_before_anything_is_generated(
+    router_crds: Cluster, namespace: str, controllers: Controllers
+) -> None:
+    cluster, ns = router_crds, namespace
+    cluster.api.apply(user_service(ns, "v1"))
+    canary = service_canary(ns)
+    canary["spec"]["service"]["port"] = 80
+    cluster.api.apply(canary)
+    controllers()
+
+    def blocked() -> dict[str, Any] | None:
+        found = kube.condition(cluster, ns, "Ready")
+        return found if found.get("status") == "False" else None
+
+    ready = eventually("Ready=False", blocked, 60)
+    assert ready["reason"] == "InvalidTarget"
+    assert ready["message"] == (
+        "spec.service.port: Service podinfo has no port 80 (its ports: 9898); "
+        "set spec.service.port to the port routers should send to"
+    )
+    assert not kube.exists(cluster, SERVICE.format(ns=ns, name="podinfo-canary"))
+    kube.patch(
+        cluster,
+        f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo",
+        {"spec": {"service": {"port": 9898}}},
+    )
+    eventually("Initialized once the port is fixed", lambda: kube.phase(cluster, ns) == "Initialized", 60)
