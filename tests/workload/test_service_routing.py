@@ -4,19 +4,23 @@ and the same verdict from admission and from flagger-py validate."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from flagger_py import cli
 from flagger_py.domain import effective
 from flagger_py.domain.conditions import Blocked
 from flagger_py.domain.effective import ControllerDefaults
+from flagger_py.manifest.check import check_document
 from flagger_py.model.canary import Canary
 from flagger_py.operator import admission
 from flagger_py.plugins import registry
 from flagger_py.workload import service_routing
+from tests.paths import REPO
 
 
 def body(
@@ -127,3 +131,22 @@ def test_validate_reports_the_router_a_service_target_cannot_use(tmp_path: Path)
     assert line.startswith(f"{path}:1 Canary/podinfo spec.provider: appmesh:v1beta2 VirtualNodes select pods")
     path.write_text(path.read_text().replace("appmesh:v1beta2", "gatewayapi:v1"))
     assert cli.validate([str(path)], out=io.StringIO(), err=io.StringIO()) == 0
+
+
+def test_the_service_targets_page_example_is_valid_and_its_router_allowed() -> None:
+    page = REPO / "docs" / "service-targets.md"
+    documents = [
+        d
+        for block in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.S)
+        for d in yaml.safe_load_all(block)
+    ]
+    canaries = [d for d in documents if d and d.get("kind") == "Canary"]
+    assert canaries
+    for content in canaries:
+        verdict = check_document(content)
+        assert verdict is not None
+        assert verdict.valid, verdict.problems
+    page_routers = set(
+        re.findall(r"`([a-z0-9:]+)`", page.read_text().split("## Routers")[1].split("## Fields")[0])
+    )
+    assert service_routing.ROUTERS | set(service_routing.REFUSED) <= page_routers
