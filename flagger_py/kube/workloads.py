@@ -61,7 +61,7 @@ class KubeWorkloads:
         ref = canary.spec.target_ref
         ns = _namespace(canary)
         if ref.kind not in r.WORKLOADS:
-            message = f"kind {ref.kind} is not supported yet: use a Deployment or a DaemonSet"
+            message = f"kind {ref.kind} is not a workload: KubeWorkloads releases Deployments and DaemonSets"
             raise TargetInvalid([Problem("spec.targetRef.kind", message)])
         found = self.caches[ref.kind].get(ns, ref.name)
         if found is None:
