@@ -242,9 +242,12 @@ def new_version(cluster: Cluster, ns: str, name: str) -> None:
     create_revision(cluster, ns, name)
 
 
-def start(cluster: Cluster, ns: str, controllers: Controllers, **analysis: Any) -> None:
+def start(
+    cluster: Cluster, ns: str, controllers: Controllers, spec: dict[str, Any] | None = None, **analysis: Any
+) -> None:
     create(cluster, ns)
     body = canary(ns, interval="1s", threshold=2, maxWeight=30, **analysis)
+    body["spec"] |= spec or {}
     cluster.api.apply(body)
     controllers()
     eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
@@ -293,3 +296,35 @@ def test_a_failing_check_rolls_back_to_the_primary_revision(
     assert svc["spec"]["traffic"] == kn.traffic("podinfo-00001", ALL_PRIMARY)
     time.sleep(2)  # steady afterwards: all traffic stays on the primary revision
     assert copy.deepcopy(service(cluster, ns)["spec"]["traffic"]) == kn.traffic("podinfo-00001", ALL_PRIMARY)
+
+
+@pytest.mark.parametrize("revert", [True, False], ids=["revertOnDeletion", "no-finalizer"])
+def test_deleting_the_canary_gives_the_service_its_traffic_back(
+    knative: Cluster, namespace: str, controllers: Controllers, knative_controller: None, revert: bool
+) -> None:
+    cluster, ns = knative, namespace
+    start(cluster, ns, controllers, {"revertOnDeletion": revert})
+    user_spec = copy.deepcopy(knative_service(ns)["spec"])
+    canary_path = f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/podinfo"
+    if revert:
+        eventually(
+            "the finalizer",
+            lambda: "finalizer.flagger.app" in kube.canary(cluster, ns)["metadata"].get("finalizers", []),
+        )
+    cluster.api.delete(canary_path)
+    eventually("the Canary gone", lambda: not kube.exists(cluster, canary_path), 60)
+
+    def given_back() -> bool:
+        svc = service(cluster, ns)
+        annotations = svc["metadata"].get("annotations") or {}
+        return "traffic" not in svc["spec"] and not annotations.keys() & {
+            kn.PRIMARY_REVISION,
+            kn.ORIGINAL_TRAFFIC,
+        }
+
+    eventually("the Service given back", given_back, 60)
+    svc = service(cluster, ns)
+    assert (
+        svc["spec"]["template"]["spec"]["containers"][0]["image"]
+        == user_spec["template"]["spec"]["containers"][0]["image"]
+    )
