@@ -13,7 +13,7 @@ from typing import Literal
 
 from flagger_py.domain import actions as act
 from flagger_py.domain import affinity as affinity_cookies
-from flagger_py.domain import phases, settings, weights
+from flagger_py.domain import hook_events, phases, settings, weights
 from flagger_py.domain.observations import HookKind, HookOutcome, Instant, Observations, Observe
 from flagger_py.domain.weights import ALL_CANARY, ALL_PRIMARY, Routes
 from flagger_py.model.canary import CanarySpec, CanaryStatus, Condition, Phase
@@ -100,6 +100,11 @@ class _Tick:
         return act.EmitEvent("Warning" if warning else "Normal", message)
 
     @property
+    def target(self) -> str:
+        """The target as Flagger names it in Events: ``<targetRef.name>.<namespace>``."""
+        return f"{self.spec.target_ref.name}.{self.subject.namespace}"
+
+    @property
     def provider(self) -> str | None:
         """The router's name: set on a resolved spec (``effective.resolve``), None only when a caller
         hands decide() a raw spec (then the strategy is the one the spec alone implies)."""
@@ -122,8 +127,18 @@ class _Tick:
     # --- the tick -------------------------------------------------------------------------------
 
     def run(self) -> Decision | Observe:
+        out = self.tick()
+        if not isinstance(out, Decision) or not self.obs.hooks:
+            return out
+        # Flagger records every hook that passed, as it runs them (Events only; nothing else changes).
+        passed = tuple(
+            e for kind, outcome in self.obs.hooks.items() for e in hook_events.passes(kind, outcome)
+        )
+        return replace(out, actions=(*passed, *out.actions))
+
+    def tick(self) -> Decision | Observe:
         if self.spec.suspend:
-            return self.done()
+            return self.done(self.event("skipping canary run as object is suspended"))
         phase = self.status.phase
         if phase in ("", "Initializing"):
             return self.initialize()
@@ -170,15 +185,15 @@ class _Tick:
             if isinstance(rollback, Observe):
                 return rollback
             if rollback.passed:
-                return self.manual_rollback()
+                return self.manual_rollback(rollback)
         gate = self.hook("confirm-rollout")
         if isinstance(gate, Observe):
             return gate
         if not gate.passed:
-            return self.hold("Waiting", "Canary is waiting for approval.", gate)
+            return self.hold("confirm-rollout", "Waiting", "Canary is waiting for approval.", gate)
         status = self.new_run()
         return self.done(
-            self.event(f"New revision detected! Scaling up {self.subject}"),
+            self.event(f"New revision detected! Scaling up {self.target}"),
             act.Notify("info", "New revision detected, progressing canary analysis.", with_metadata=True),
             act.ResumeScaler(),
             act.ScaleFromZero(),
@@ -186,12 +201,18 @@ class _Tick:
         )
 
     def hold(
-        self, phase: Phase, alert: str, gate: HookOutcome, every_tick: bool = False, **changes: object
+        self,
+        kind: HookKind,
+        phase: Phase,
+        alert: str,
+        gate: HookOutcome,
+        every_tick: bool = False,
+        **changes: object,
     ) -> Decision:
         """A gate held the run: stay in or enter ``phase``, and alert unless the hook is muted:
         once on entering a waiting phase, or every tick (``every_tick``, the traffic-increase gate)."""
         alerting = every_tick or self.status.phase != phase
-        out: list[act.Action] = [self.event(f"Halt {self.subject} advancement: {gate.message}", warning=True)]
+        out: list[act.Action] = [self.event(hook_events.failure(kind, gate, str(self.subject)), warning=True)]
         if alerting and not gate.muted:
             out.append(act.Notify("warn", alert))
         return self.done(*out, status=self.moved(phase, **changes))
@@ -214,8 +235,9 @@ class _Tick:
         if self.obs.canary is None:
             return Observe("canary")
         if self.obs.canary.failed:
-            message = f"Progress deadline exceeded for {self.subject}: {self.obs.canary.message}"
-            return self.rollback(message, alert=message)  # DESIGN.md §6.3: this rollback alerts too
+            why = self.obs.canary.message
+            event = f"Rolling back {self.subject} progress deadline exceeded {why}"
+            return self.rollback(event, alert=f"Progress deadline exceeded {why}")
         if not self.obs.canary.ready:
             return self.done(self.event(f"Halt advancement: {self.obs.canary.message}"))
         if self.spec.skip_analysis:
@@ -225,7 +247,7 @@ class _Tick:
             if isinstance(rollback, Observe):
                 return rollback
             if rollback.passed:
-                return self.manual_rollback()
+                return self.manual_rollback(rollback)
         if phase == "Promoting":
             return self.promotion_shift(self.obs.routes)
         if phase == "Finalising":
@@ -251,7 +273,7 @@ class _Tick:
     def restart(self) -> Decision:
         status = self.new_run()
         return self.done(
-            self.event(f"New revision detected! Restarting analysis for {self.subject}"),
+            self.event(f"New revision detected! Restarting analysis for {self.target}"),
             act.SetRoutes(ALL_PRIMARY),
             status=status,
         )
@@ -263,7 +285,7 @@ class _Tick:
         limit = settings.threshold(analysis)
         if self.status.failed_checks >= limit:
             return self.rollback(
-                f"Canary failed! Failed checks threshold reached {self.status.failed_checks}",
+                f"Rolling back {self.subject} failed checks threshold reached {self.status.failed_checks}",
                 alert=f"Failed checks threshold reached {self.status.failed_checks}",
             )
         first = self.status.canary_weight == 0 and self.status.iterations == 0
@@ -272,14 +294,15 @@ class _Tick:
             if isinstance(pre, Observe):
                 return pre
             if not pre.passed:  # DESIGN.md §6.3: a failed pre-rollout hook alerts
-                return self.failed_check(f"Pre-rollout check failed: {pre.message}", alert=True)
-            start = self.event(f"Starting canary analysis for {self.subject}")
+                event = hook_events.failure("pre-rollout", pre, str(self.subject))
+                return self.failed_check(event, alert=f"Pre-rollout check failed: {pre.message}")
+            start = self.event(f"Starting canary analysis for {self.target}")
             return self.step(routes, start)
         rollout = self.hook("rollout")
         if isinstance(rollout, Observe):
             return rollout
         if not rollout.passed:
-            return self.failed_check(f"Halt advancement: rollout check failed: {rollout.message}")
+            return self.failed_check(hook_events.failure("rollout", rollout, str(self.subject)))
         if analysis.metrics:
             if self.obs.metrics is None:
                 return Observe("metrics")
@@ -290,10 +313,10 @@ class _Tick:
                 )
         return self.step(routes)
 
-    def failed_check(self, message: str, alert: bool = False) -> Decision:
+    def failed_check(self, message: str, alert: str | None = None) -> Decision:
         out: list[act.Action] = [self.event(message, warning=True)]
-        if alert:
-            out.append(act.Notify("warn", message))
+        if alert is not None:
+            out.append(act.Notify("warn", alert))
         return self.done(*out, status=self.changed(failed_checks=self.status.failed_checks + 1))
 
     def step(self, routes: Routes, *before: act.Action) -> Decision | Observe:
@@ -316,7 +339,7 @@ class _Tick:
                 return gate
             if not gate.passed:
                 alert = "Canary traffic increase is waiting for approval."
-                return self.hold("Progressing", alert, gate, every_tick=True)
+                return self.hold("confirm-traffic-increase", "Progressing", alert, gate, every_tick=True)
         target = weights.advance(analysis, Routes(routes.primary, routes.canary))
         status = self.moved("Progressing", canary_weight=target.canary)
         message = f"Advance {self.subject} canary weight {target.canary}"
@@ -341,7 +364,11 @@ class _Tick:
             return gate
         if not gate.passed:
             return self.hold(
-                "WaitingPromotion", "Canary promotion is waiting for approval.", gate, iterations=done
+                "confirm-promotion",
+                "WaitingPromotion",
+                "Canary promotion is waiting for approval.",
+                gate,
+                iterations=done,
             )
         if ab or done > wanted:
             return self.promote(before)
@@ -350,7 +377,7 @@ class _Tick:
         weight = 0
         if not kubernetes:
             verb = "Stop traffic mirroring and route" if routes.mirrored else "Routing"
-            out += [act.SetRoutes(ALL_CANARY), self.event(f"{verb} all traffic to canary {self.subject}")]
+            out += [act.SetRoutes(ALL_CANARY), self.event(f"{verb} all traffic to canary")]
             weight = 100
         return self.done(*out, status=self.moved("Progressing", iterations=done + 1, canary_weight=weight))
 
@@ -361,13 +388,17 @@ class _Tick:
         if not gate.passed:
             held = self.status.iterations
             return self.hold(
-                "WaitingPromotion", "Canary promotion is waiting for approval.", gate, iterations=held
+                "confirm-promotion",
+                "WaitingPromotion",
+                "Canary promotion is waiting for approval.",
+                gate,
+                iterations=held,
             )
         return self.promote(before)
 
     def promote(self, before: tuple[act.Action, ...]) -> Decision:
         primary = f"{self.spec.target_ref.name}-primary.{self.subject.namespace}"
-        event = self.event(f"Copying {self.subject} template spec to {primary}")
+        event = self.event(f"Copying {self.target} template spec to {primary}")
         return self.done(*before, event, act.Promote(), status=self.moved("Promoting"))
 
     # --- promotion and its ends ------------------------------------------------------------------
@@ -378,7 +409,7 @@ class _Tick:
             return self.done(scaler, status=self.moved("Finalising"))
         target = weights.promotion_step(self.spec.analysis, Routes(routes.primary, routes.canary))
         if target.primary >= 100:
-            event = self.event(f"Routing all traffic to primary {self.subject}")
+            event = self.event("Routing all traffic to primary")
             return self.done(scaler, act.SetRoutes(ALL_PRIMARY), event, status=self.moved("Finalising"))
         event = self.event(f"Advance {self.subject} primary weight {target.primary}")
         status = self.moved("Promoting", canary_weight=target.canary)
@@ -387,14 +418,14 @@ class _Tick:
     def finalise(self) -> Decision:
         return self.succeeded(
             "promoted",
-            f"Promotion completed! Scaling down {self.subject}",
+            f"Promotion completed! Scaling down {self.target}",
             "Canary analysis completed successfully, promotion finished.",
         )
 
     def skip(self) -> Decision:
         return self.succeeded(
             "skipped",
-            f"Promotion completed! Canary analysis was skipped for {self.subject}",
+            f"Promotion completed! Canary analysis was skipped for {self.target}",
             "Canary analysis was skipped, promotion finished.",
             act.SetRoutes(ALL_PRIMARY),
             act.Promote(),
@@ -416,9 +447,11 @@ class _Tick:
             status=self.moved("Succeeded"),
         )
 
-    def manual_rollback(self) -> Decision:
+    def manual_rollback(self, asked: HookOutcome) -> Decision:
+        checked = self.event(hook_events.failure("rollback", asked, str(self.subject)), warning=True)
         message = f"Rolling back {self.subject} manual webhook invoked"
-        return self.rollback(message, alert=message, severity="warn")
+        out = self.rollback(message, alert="Rolling back manual webhook invoked", severity="warn")
+        return replace(out, actions=(checked, *out.actions))
 
     def rollback(self, message: str, alert: str | None = None, severity: act.Severity = "error") -> Decision:
         out: list[act.Action] = [

@@ -55,6 +55,12 @@ class HookOutcome:
     passed: bool
     message: str = ""
     muted: bool = False
+    hook: str = ""
+    """The hook that failed (a gate) or asked for a rollback; empty when none did."""
+    error: str = ""
+    """What the failing hook answered."""
+    passed_hooks: tuple[str, ...] = ()
+    """The hooks that passed before it (for ``rollback``: the ones that did not ask), in order."""
 
 
 @dataclass(frozen=True)

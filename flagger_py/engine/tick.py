@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from flagger_py.domain import actions as act
-from flagger_py.domain import conditions
+from flagger_py.domain import conditions, hook_events
 from flagger_py.domain.machine import Decision, Subject, decide
 from flagger_py.domain.observations import Observations, Observe
 from flagger_py.errors import FlaggerError
@@ -105,7 +105,9 @@ async def _execute(canary: Canary, deps: Deps, action: act.Action) -> None:
         case act.Promote():
             await w.promote(canary)
         case act.CallWebhooks(kind=kind, phase=phase):
-            await deps.webhooks.call(canary, kind, phase)
+            outcome = await deps.webhooks.call(canary, kind, phase)
+            for event in hook_events.post_rollout(outcome):
+                await deps.events.emit(canary, event.type, event.message)
         case act.EmitEvent(type=kind, message=message):
             await deps.events.emit(canary, kind, message)
         case act.Notify(severity=severity, message=message, with_metadata=meta):

@@ -195,16 +195,21 @@ class ScriptedWebhooks:
     log: list[tuple[int, str, str, bool, str]] = field(default_factory=list)
 
     async def call(self, canary: Canary, kind: HookKind | Literal["post-rollout"], phase: str) -> HookOutcome:
+        passed: list[str] = []
         for hook in canary.spec.analysis.webhooks or ():
             if (hook.type or "rollout") != kind:
                 continue
             ok, message = self.script(hook.name, self.clock.seconds)
             self.log.append((self.clock.seq(), kind, hook.name, ok, message))
             if not ok and kind != "rollback":
-                return HookOutcome(False, f"{hook.name}: {message or 'failed'}", bool(hook.mute_alert))
+                error = message or "failed"
+                muted = bool(hook.mute_alert)
+                done = tuple(passed)
+                return HookOutcome(False, f"{hook.name}: {error}", muted, hook.name, error, done)
             if ok and kind == "rollback":
-                return HookOutcome(True, hook.name)
-        return HookOutcome(kind != "rollback")
+                return HookOutcome(True, hook.name, hook=hook.name, passed_hooks=tuple(passed))
+            passed.append(hook.name)
+        return HookOutcome(kind != "rollback", passed_hooks=tuple(passed))
 
 
 @dataclass

@@ -70,17 +70,26 @@ class HttpWebhookCaller:
     async def call(self, canary: Canary, kind: HookKind | Literal["post-rollout"], phase: str) -> HookOutcome:
         """Run the hooks of ``kind`` in order. Gates stop at the first failure; a rollback hook that
         answers 2xx asks for a rollback (``passed``)."""
+        passed: list[str] = []
         for hook in canary.spec.analysis.webhooks or ():
             if (hook.type or "rollout") != kind:
                 continue
             ok, message = await self.call_one(canary, hook, phase)
-            if kind == "rollback":
-                if ok:
-                    return HookOutcome(True, f"{hook.name} asked for a rollback")
-                continue
-            if not ok:
-                return HookOutcome(False, f"{hook.name}: {message}", bool(hook.mute_alert))
-        return HookOutcome(kind != "rollback")
+            if kind == "rollback" and ok:
+                return HookOutcome(
+                    True, f"{hook.name} asked for a rollback", hook=hook.name, passed_hooks=tuple(passed)
+                )
+            if kind != "rollback" and not ok:
+                return HookOutcome(
+                    False,
+                    f"{hook.name}: {message}",
+                    bool(hook.mute_alert),
+                    hook=hook.name,
+                    error=message,
+                    passed_hooks=tuple(passed),
+                )
+            passed.append(hook.name)
+        return HookOutcome(kind != "rollback", passed_hooks=tuple(passed))
 
     async def call_one(self, canary: Canary, hook: Webhook, phase: str) -> tuple[bool, str]:
         """POST the payload to one hook; (success, message)."""

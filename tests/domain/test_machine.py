@@ -178,7 +178,8 @@ def test_rollback_webhook_is_honoured_in_waiting() -> None:
     world.hook_script = {"confirm-rollout": fails(), "rollback": lambda _t: HookOutcome(True)}
     decision = world.step()
     assert phase(world) == "Failed"
-    assert act.Notify("warn", "Rolling back podinfo.test manual webhook invoked") in decision.actions
+    assert act.Notify("warn", "Rolling back manual webhook invoked") in decision.actions  # Flagger's alert
+    assert act.EmitEvent("Warning", "Rolling back podinfo.test manual webhook invoked") in decision.actions
 
 
 def test_rollback_webhook_during_analysis() -> None:
@@ -329,9 +330,9 @@ def test_failed_pre_rollout_alerts() -> None:
     assert any(a.severity == "warn" for a in world.actions_of(act.Notify))
 
 
-def test_suspend_does_nothing() -> None:
+def test_suspend_does_nothing_but_say_so() -> None:
     world = World(spec(stepWeight=10, spec={"suspend": True}))
-    assert world.step().actions == ()
+    assert world.step().actions == (act.EmitEvent("Normal", "skipping canary run as object is suspended"),)
     assert phase(world) == ""
 
 
