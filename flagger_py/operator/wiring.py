@@ -124,6 +124,7 @@ def build(
                 "ingress-class": settings.ingress_class,
                 "ingress-annotations-prefix": settings.ingress_annotations_prefix,
                 "mesh-provider": settings.mesh_provider,
+                "selector-labels": ",".join(settings.selector_labels),
             },
         ),
         defaults=settings.defaults,
