@@ -42,15 +42,9 @@ class KnativeWorkloads:
         if not kn.is_knative(ref.api_version, ref.kind):
             message = f"{ref.api_version} {ref.kind} is not a Knative Service (use {kn.API} Service)"
             raise TargetInvalid([Problem("spec.targetRef", message)])
-        if canary.spec.provider != "knative":
-            message = (
-                f"a Knative Service target needs provider knative (got {canary.spec.provider}): "
-                "set spec.provider: knative"
-            )
-            raise TargetInvalid([Problem("spec.provider", message)])
-        if canary.spec.autoscaler_ref is not None:
-            message = "Knative scales its revisions itself; remove autoscalerRef"
-            raise TargetInvalid([Problem("spec.autoscalerRef", message)])
+        found = kn.problems(canary.spec, canary.spec.provider)
+        if found:
+            raise TargetInvalid(found)
         return await self._fetch(canary)
 
     async def _fetch(self, canary: Canary) -> Mapping[str, Any]:

@@ -21,6 +21,8 @@ from typing import Any
 
 from flagger_py.domain.observations import Readiness
 from flagger_py.domain.weights import ALL_PRIMARY, Routes
+from flagger_py.errors import Problem
+from flagger_py.model.canary import CanarySpec
 
 API = "serving.knative.dev/v1"
 SERVICE = "Service"
@@ -33,6 +35,28 @@ ORIGINAL_TRAFFIC = "flagger-py.app/original-traffic"
 def is_knative(api_version: str, kind: str) -> bool:
     """Whether a targetRef names a Knative Service (Flagger's IsKnativeService)."""
     return kind == SERVICE and api_version == API
+
+
+def problems(spec: CanarySpec, provider: str | None, provider_field: str = "spec.provider") -> list[Problem]:
+    """Flagger's verifyKnativeCanary: a Knative Service target goes with the knative router and no
+    autoscaler, and the knative router with a Knative Service target only. ``provider`` is the router
+    that will run the Canary (None when not known yet), ``provider_field`` where its name came from."""
+    ref = spec.target_ref
+    target = is_knative(ref.api_version, ref.kind)
+    found = []
+    if target and provider is not None and provider != "knative":
+        message = f"a Knative Service target is released by the knative router only (got {provider!r}): "
+        found.append(Problem(provider_field, message + "set spec.provider: knative"))
+    if provider == "knative" and not target:
+        message = (
+            f"the knative router releases Knative Services only (got {ref.api_version} {ref.kind}): "
+            f"set apiVersion {API} and kind {SERVICE}, or use another provider"
+        )
+        found.append(Problem("spec.targetRef", message))
+    if target and spec.autoscaler_ref is not None:
+        message = "Knative scales its revisions itself; remove autoscalerRef"
+        found.append(Problem("spec.autoscalerRef", message))
+    return found
 
 
 def describe(service: Mapping[str, Any]) -> str:

@@ -35,15 +35,8 @@ class KnativeRouter:
         self.cluster = context.cluster
 
     def check(self, canary: Canary) -> str | None:
-        ref = canary.spec.target_ref
-        if not kn.is_knative(ref.api_version, ref.kind):
-            return (
-                f"spec.targetRef: provider knative routes Knative Services only (got {ref.api_version} "
-                f"{ref.kind}): set apiVersion {kn.API} and kind {kn.SERVICE}, or use another provider"
-            )
-        if canary.spec.autoscaler_ref is not None:
-            return "spec.autoscalerRef: Knative scales its revisions itself; remove autoscalerRef"
-        return unsupported(canary, self.provider, self.strategies)
+        found = kn.problems(canary.spec, self.provider)
+        return str(found[0]) if found else unsupported(canary, self.provider, self.strategies)
 
     async def service(self, canary: Canary) -> Mapping[str, Any]:
         namespace = canary.metadata.namespace or "default"
