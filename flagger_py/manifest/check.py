@@ -22,7 +22,7 @@ from flagger_py.manifest.loader import Document, Duplicate
 from flagger_py.model import AlertProvider, Canary, MetricTemplate
 from flagger_py.model.base import without_nulls
 from flagger_py.model.problems import from_validation_error
-from flagger_py.workload import service_routing
+from flagger_py.workload import knative, service_routing
 
 MODELS: Mapping[str, type[BaseModel]] = {
     "Canary": Canary,
@@ -302,5 +302,6 @@ def _model_problems(model: type[BaseModel], body: Mapping[str, Any]) -> list[Pro
     except ValidationError as exc:
         return from_validation_error(exc)
     if isinstance(parsed, Canary):
-        return service_routing.problems(parsed.spec, parsed.spec.provider)
+        provider = parsed.spec.provider
+        return service_routing.problems(parsed.spec, provider) + knative.problems(parsed.spec, provider)
     return []

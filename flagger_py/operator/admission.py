@@ -17,7 +17,7 @@ from flagger_py.model.canary import Canary
 from flagger_py.model.problems import from_validation_error
 from flagger_py.plugins import Registry
 from flagger_py.ports import Router
-from flagger_py.workload import service_routing
+from flagger_py.workload import knative, service_routing
 
 SHOWN_PROBLEMS = 3
 
@@ -58,7 +58,10 @@ def check_target(canary: Canary, *, from_flag: bool) -> Blocked | None:
     """Whether the router of a resolved Canary can release its kind of target (a core Service target
     only through the routers of ``service_routing``); ``from_flag`` as for ``check_provider``."""
     where = "-mesh-provider (spec.provider is not set)" if from_flag else "spec.provider"
-    found = service_routing.problems(canary.spec, canary.spec.provider, where)
+    provider = canary.spec.provider
+    found = service_routing.problems(canary.spec, provider, where) + knative.problems(
+        canary.spec, provider, where
+    )
     return Blocked("InvalidTarget", "; ".join(map(str, found))) if found else None
 
 

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from flagger_py import cli
+from flagger_py.domain import effective
+from flagger_py.domain.effective import ControllerDefaults
 from flagger_py.manifest import loader
 from flagger_py.model.canary import Canary
+from flagger_py.operator import admission
 from flagger_py.plugins import registry
 from flagger_py.ports import RouterContext
 from flagger_py.testing.objects import MemoryObjects
@@ -43,3 +46,56 @@ def test_flagger_s_knative_canary_validates_checks_and_promotes(key: str, tmp_pa
     code = cli.run_simulation(str(path), None, "json", out=out, err=err, mesh_provider="knative")
     assert code == cli.EXIT_OK, err.getvalue()
     assert json.loads(out.getvalue())["verdict"]["outcome"] == "promoted"
+
+
+KNATIVE_CANARY = """
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: podinfo, namespace: test}
+spec:
+  provider: knative
+  targetRef: {apiVersion: serving.knative.dev/v1, kind: Service, name: podinfo}
+  analysis: {interval: 15s, threshold: 5, stepWeight: 10}
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("provider: knative", "provider: istio", "spec.provider"),
+        (
+            "apiVersion: serving.knative.dev/v1, kind: Service",
+            "apiVersion: apps/v1, kind: Deployment",
+            "spec.targetRef",
+        ),
+        (
+            "  analysis:",
+            "  autoscalerRef: {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, name: hpa}\n"
+            "  analysis:",
+            "spec.autoscalerRef",
+        ),
+    ],
+)
+def test_validate_refuses_what_flagger_s_verify_knative_canary_refuses(
+    old: str, new: str, field: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "canary.yaml"
+    path.write_text(KNATIVE_CANARY.replace(old, new))
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.validate([str(path)], out=out, err=err) == cli.EXIT_INVALID
+    assert f"Canary/podinfo {field}: " in out.getvalue(), out.getvalue()
+
+
+def test_the_controller_refuses_a_knative_target_with_another_router_from_the_flag() -> None:
+    (document,) = loader.documents("c", KNATIVE_CANARY.replace("  provider: knative\n", ""))
+    canary = effective.resolve(
+        Canary.model_validate(document.content), ControllerDefaults(mesh_provider="istio")
+    )
+    blocked = admission.check_target(canary, from_flag=True)
+    assert blocked is not None
+    assert blocked.reason == "InvalidTarget"
+    assert blocked.message.startswith("-mesh-provider (spec.provider is not set): a Knative Service target")
+    knative = effective.resolve(
+        Canary.model_validate(document.content), ControllerDefaults(mesh_provider="knative")
+    )
+    assert admission.check_target(knative, from_flag=True) is None
