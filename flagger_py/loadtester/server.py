@@ -1,4 +1,11 @@
-"""The HTTP service: Flagger's loadtester endpoints on aiohttp."""
+"""The HTTP service: Flagger's loadtester endpoints on aiohttp.
+
+``POST /`` runs a task: a command (``cmd``, ``bash``, ``helm``, ``helmv3``, ``kubectl``, see
+:mod:`~flagger_py.loadtester.tasks`), a Concord process (``concord``, blocking, see
+:mod:`~flagger_py.loadtester.concord`) or an nGrinder test (``ngrinder``, in the background, see
+:mod:`~flagger_py.loadtester.ngrinder`). The gate endpoints keep state in a
+:class:`~flagger_py.loadtester.gates.GateStore`.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,13 @@ import re
 from functools import partial
 from pathlib import Path
 
+import httpx
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
 from flagger_py import redact
-from flagger_py.loadtester import tasks
+from flagger_py.loadtester import concord, ngrinder, remote, tasks
 from flagger_py.loadtester.gates import GateFileError, GateStore
 from flagger_py.loadtester.payload import MAX_BODY, Payload, PayloadError, parse, quote
 
@@ -23,22 +31,28 @@ JOBS = web.AppKey("jobs", tasks.Jobs)
 SETTINGS = web.AppKey("settings", dict)
 METRICS = web.AppKey("metrics", CollectorRegistry)
 TASKS_TOTAL = web.AppKey("tasks_total", Counter)
+CLIENT = web.AppKey("client", httpx.AsyncClient)
 
-FLAGGER_ONLY = {"concord", "ngrinder"}
-"""Task types of Flagger's loadtester that this one does not run (refused with 400, like unknown ones)."""
-TYPE_LABELS = tasks.RUNNABLE | FLAGGER_ONLY
+REMOTE = {concord.TYPE, ngrinder.TYPE}
+"""Task types run by calling another service."""
+TYPE_LABELS = tasks.RUNNABLE | REMOTE
 """The ``type`` label values of the tasks metric; every other type is counted as ``other``."""
 COMMAND_SHOWN = 500
 """How much of a command (redacted) a log record or an answer repeats."""
 FAILURE_LOGGED = 2000
 """How much of a failed command's output (its end, redacted) the log keeps without logCmdOutput."""
-TYPES = "cmd, bash, helm, helmv3 or kubectl"
+TYPES = "cmd, bash, helm, helmv3, kubectl, concord or ngrinder"
 
 
 def app(
-    *, timeout: float = 3600.0, namespace_regexp: str | None = None, gate_file: Path | None = None
+    *,
+    timeout: float = 3600.0,
+    namespace_regexp: str | None = None,
+    gate_file: Path | None = None,
+    request_timeout: float = remote.REQUEST_TIMEOUT,
 ) -> web.Application:
-    """The loadtester application; ``gate_file`` keeps gate state across restarts."""
+    """The loadtester application; ``gate_file`` keeps gate state across restarts;
+    ``request_timeout`` bounds each request a remote task (concord, ngrinder) sends."""
     application = web.Application(client_max_size=MAX_BODY, middlewares=[_no_tracebacks])
     registry = CollectorRegistry()
     application[GATE] = GateStore(gate_file)
@@ -46,7 +60,9 @@ def app(
     application[SETTINGS] = {
         "timeout": timeout,
         "namespace": re.compile(namespace_regexp) if namespace_regexp else None,
+        "request_timeout": request_timeout,
     }
+    application[CLIENT] = remote.client()
     application[METRICS] = registry
     application[TASKS_TOTAL] = Counter(
         "flagger_loadtester_tasks",
@@ -67,6 +83,7 @@ def app(
         ]
     )
     application.on_shutdown.append(_stop_tasks)  # before aiohttp waits for the handlers
+    application.on_cleanup.append(_close_client)  # after: stopping an nGrinder test needs it
     return application
 
 
@@ -86,6 +103,10 @@ async def _no_tracebacks(request: web.Request, handler: Handler) -> web.StreamRe
 
 async def _stop_tasks(application: web.Application) -> None:
     await application[JOBS].stop()
+
+
+async def _close_client(application: web.Application) -> None:
+    await application[CLIENT].aclose()
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -156,24 +177,31 @@ def _log_text(text: str, limit: int) -> str:
 
 
 def _finished(
-    counter: Counter, fields: dict[str, object], log_output: bool, outcome: tasks.Outcome | None
+    counter: Counter,
+    fields: dict[str, object],
+    log_output: bool,
+    outcome: tasks.Outcome | None,
+    *,
+    noun: str = "command",
 ) -> None:
     kind = str(fields["type"])
     if outcome is None:
         counter.labels(kind, "cancelled").inc()
+        ended = "killed" if noun == "command" else "stopped"
         log.info(
-            "command cancelled and killed: nobody waits for it any more, or the service is stopping",
+            f"{noun} cancelled and {ended}: nobody waits for it any more, or the service is stopping",
             extra=fields,
         )
         return
     output = {"output": _log_text(outcome.text(), tasks.OUTPUT_LIMIT)} if log_output else {}
     if outcome.ok:
         counter.labels(kind, "succeeded").inc()
-        log.info("command finished", extra={**fields, **output})
+        log.info(f"{noun} finished", extra={**fields, **output})
         return
     counter.labels(kind, "failed").inc()
-    output = output or {"output": _log_text(outcome.text(), FAILURE_LOGGED)}
-    log.error("command failed", extra={**fields, "reason": outcome.reason, **output})
+    if noun == "command":
+        output = output or {"output": _log_text(outcome.text(), FAILURE_LOGGED)}
+    log.error(f"{noun} failed", extra={**fields, "reason": outcome.reason, **output})
 
 
 async def run_task(request: web.Request) -> web.Response:
@@ -185,14 +213,11 @@ async def run_task(request: web.Request) -> web.Response:
         )
     kind = metadata.get("type") or "cmd"
     counter = request.app[TASKS_TOTAL]
+    if kind in REMOTE:
+        return await _remote_task(request, body, kind)
     if kind not in tasks.RUNNABLE:
-        counter.labels(kind if kind in TYPE_LABELS else "other", "refused").inc()
-        what = (
-            "a task type of Flagger's loadtester that this one does not run" if kind in FLAGGER_ONLY else ""
-        )
-        raise web.HTTPBadRequest(
-            text=f"metadata.type: unknown task type {quote(kind)}{f' ({what})' if what else ''}: use {TYPES}"
-        )
+        counter.labels("other", "refused").inc()
+        raise web.HTTPBadRequest(text=f"metadata.type: unknown task type {quote(kind)}: use {TYPES}")
     command = metadata.get("cmd", "")
     if not command:
         raise web.HTTPBadRequest(text="metadata.cmd is empty: put the command to run there")
@@ -207,7 +232,7 @@ async def run_task(request: web.Request) -> web.Response:
     fields: dict[str, object] = {"canary": body.canary, "type": kind, "command": shown}
     job, started = request.app[JOBS].start(
         tasks.key(kind, body.canary, command),
-        tasks.argv(kind, command),
+        request.app[JOBS].command(tasks.argv(kind, command)),
         partial(_finished, counter, fields, body.flag("logCmdOutput")),
     )
     counter.labels(kind, "started" if started else "deduplicated").inc()
@@ -231,3 +256,40 @@ async def run_task(request: web.Request) -> web.Response:
         text=f'{failed}. Its output is withheld from this answer: set metadata.returnCmdOutput: "true" '
         "to have it here (the load tester's log has its last lines)",
     )
+
+
+async def _remote_task(request: web.Request, body: Payload, kind: str) -> web.Response:
+    """A concord (blocking: the answer says how the process ended) or ngrinder task (in the
+    background: 202 at once). Metadata that makes no task is answered as Flagger answers it: 500
+    for concord, 400 for ngrinder, with the reason."""
+    counter = request.app[TASKS_TOTAL]
+    settings = request.app[SETTINGS]
+    task: concord.Concord | ngrinder.NGrinder
+    try:
+        task = concord.parse(body.metadata) if kind == concord.TYPE else ngrinder.parse(body.metadata)
+    except remote.TaskError as exc:
+        counter.labels(kind, "refused").inc()
+        log.error(f"{kind} task refused", extra={"canary": body.canary, "type": kind, "error": str(exc)})
+        status = 500 if kind == concord.TYPE else 400
+        return web.Response(status=status, text=str(exc))
+    http, canary = request.app[CLIENT], body.canary
+    limits = {"timeout": settings["timeout"], "request_timeout": settings["request_timeout"]}
+    work: tasks.Work
+    if isinstance(task, concord.Concord):
+        work = partial(concord.run, task, http, canary=canary, **limits)
+    else:
+        work = partial(ngrinder.run, task, http, canary=canary, **limits)
+    fields: dict[str, object] = {"canary": body.canary, "type": kind, "task": str(task)}
+    job, started = request.app[JOBS].start(
+        task.key(body.canary), work, partial(_finished, counter, fields, False, noun="task")
+    )
+    counter.labels(kind, "started" if started else "deduplicated").inc()
+    log.info("task starting" if started else "task already running: this request joins it", extra=fields)
+    if kind == ngrinder.TYPE:
+        return web.Response(status=202, text="started" if started else "already running")
+    outcome = await job.wait(partial(_hung_up, request))
+    if outcome is None:
+        return web.Response(status=503, text="cancelled: the caller hung up or the load tester is stopping")
+    if outcome.ok:
+        return web.Response(text=outcome.text())
+    return web.Response(status=500, text=outcome.reason)

@@ -1,9 +1,13 @@
-"""Running the commands webhooks ask for, in the background (``cmd``) or while the caller waits.
+"""Running the tasks webhooks ask for, in the background (``cmd``, ``ngrinder``) or while the caller
+waits (``bash``, ``helm``, ``kubectl``, ``concord``).
 
-A task is its whole process tree (:mod:`flagger_py.loadtester.processes`): when the command ends,
+:class:`Jobs` runs any task given as a coroutine that returns an :class:`Outcome`; a command is one
+such task (:func:`run`), a Concord process or an nGrinder test another
+(:mod:`flagger_py.loadtester.concord`, :mod:`flagger_py.loadtester.ngrinder`). A command is its whole
+process tree (:mod:`flagger_py.loadtester.processes`): when the command ends,
 runs out of time or is cancelled, everything it started is killed, ``setsid`` or not. Its output
 is read as it comes and only the last :data:`OUTPUT_LIMIT` bytes are kept. Identical tasks (same
-type, canary and command) run once: a second request joins the first (:class:`Jobs`).
+type, canary and command) run once: a second request joins the first.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import logging
 import os
 import shlex
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from flagger_py.loadtester import processes
 
@@ -60,7 +65,7 @@ class Outcome:
     output: bytes = b""
     written: int = 0  # bytes written in all, of which ``output`` is the end
     timeout: float | None = None  # set when the command ran out of time and was killed
-    error: str = ""  # why it could not start
+    error: str = ""  # why it failed without an exit status: it could not start, or a remote task failed
 
     @property
     def ok(self) -> bool:
@@ -178,6 +183,10 @@ def _outcome(task: asyncio.Task[Outcome]) -> Outcome | None:
     return task.result()
 
 
+Work = Callable[[], Coroutine[Any, Any, Outcome]]
+"""A task to run: called once, its coroutine runs the task and returns how it ended."""
+
+
 @dataclass(eq=False)
 class Job:
     """One running command and the callers waiting for it."""
@@ -206,21 +215,27 @@ class Job:
 
 @dataclass
 class Jobs:
-    """Running commands by :func:`key`: at most one per type, canary and command."""
+    """Running tasks by :func:`key`: at most one per type, canary and command."""
 
-    timeout: float
+    timeout: float  # the -timeout each task runs under
     running: dict[str, Job] = field(default_factory=dict)
     alive: set[Job] = field(default_factory=set)  # running, and abandoned ones still being killed
 
-    def start(
-        self, job_key: str, args: list[str], done: Callable[[Outcome | None], None]
-    ) -> tuple[Job, bool]:
-        """The job running under ``job_key``, started if none is (True) or joined (False); ``done``
-        is called once with the outcome (None when cancelled)."""
+    def command(self, args: list[str]) -> Work:
+        """The task that runs ``args`` under this runner's timeout."""
+
+        async def work() -> Outcome:
+            return await run(args, self.timeout)
+
+        return work
+
+    def start(self, job_key: str, work: Work, done: Callable[[Outcome | None], None]) -> tuple[Job, bool]:
+        """The job running under ``job_key``, started with ``work`` if none is (True) or joined
+        (False); ``done`` is called once with the outcome (None when cancelled)."""
         job = self.running.get(job_key)
         if job is not None and not job.abandoned and not job.task.done():
             return job, False
-        job = Job(asyncio.create_task(run(args, self.timeout), name=f"task {job_key[:12]}"))
+        job = Job(asyncio.create_task(work(), name=f"task {job_key[:12]}"))
         self.running[job_key] = job
         self.alive.add(job)
 
@@ -229,14 +244,14 @@ class Jobs:
             if self.running.get(job_key) is job:
                 del self.running[job_key]
             if (error := None if task.cancelled() else task.exception()) is not None:
-                log.error("running a command failed", exc_info=error)  # a bug here, not in the command
+                log.error("running a task failed", exc_info=error)  # a bug here, not in the task
             done(_outcome(task))
 
         job.task.add_done_callback(finished)
         return job, True
 
     async def stop(self) -> None:
-        """Cancel every job (their processes are killed) and wait for them."""
+        """Cancel every job (their processes are killed, their remote runs stopped) and wait for them."""
         jobs = list(self.alive)
         for job in jobs:
             job.abandoned = True

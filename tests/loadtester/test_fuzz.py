@@ -5,7 +5,8 @@ control characters, a wrong type in any field, unknown task types), the answer i
 traceback, stays bounded in size, and the service stays up; its log stays one JSON record per line,
 with no traceback. The load tester runs with ``PATH`` holding only ``true`` under the names of the
 programs tasks start (``sh``, ``bash``, ``kubectl``, ``helm``): real processes, which run nothing of
-the random text they are given.
+the random text they are given. Remote task types (``concord``, ``ngrinder``) get metadata that
+names no server they could reach.
 """
 
 from __future__ import annotations
@@ -154,7 +155,9 @@ def test_no_body_breaks_the_api(fuzzed: Service) -> None:
         response = httpx.request(
             method, fuzzed.base + path, content=body, headers={"Content-Type": "application/json"}, timeout=60
         )
-        assert response.status_code < 500, (response.status_code, response.text[:300])
+        # Flagger answers metadata that makes no concord task with a 500, and so does this one
+        refused_concord = response.status_code == 500 and response.text.startswith("`")
+        assert response.status_code < 500 or refused_concord, (response.status_code, response.text[:300])
         assert len(response.content) <= OUTPUT_LIMIT + 1024
         assert "Traceback" not in response.text
         assert fuzzed.popen.poll() is None, "the load tester exited"

@@ -112,10 +112,11 @@ async def test_unknown_types_keep_the_metric_bounded(loadtester: Callable[..., A
             response = await client.post(f"{base}/", json=payload({"type": f"type-{i}", "cmd": "true"}))
             assert response.status_code == 400
         assert response.text == (
-            "metadata.type: unknown task type 'type-499': use cmd, bash, helm, helmv3 or kubectl"
+            "metadata.type: unknown task type 'type-499': use cmd, bash, helm, helmv3, kubectl, concord "
+            "or ngrinder"
         )
         flagger = await client.post(f"{base}/", json=payload({"type": "concord", "cmd": "x"}))
-        assert "a task type of Flagger's loadtester that this one does not run" in flagger.text
+        assert (flagger.status_code, flagger.text) == (500, "`server` is required with type concord")
         text = (await client.get(f"{base}/metrics")).text
     assert "type-" not in text
     assert len(text) - before < 1000

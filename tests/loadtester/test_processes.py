@@ -150,7 +150,7 @@ def test_the_marker_alone_finds_a_task_and_nothing_else() -> None:
 async def test_finished_jobs_are_forgotten() -> None:
     jobs = tasks.Jobs(timeout=30)
     outcomes: list[tasks.Outcome | None] = []
-    job, started = jobs.start("key", ["true"], outcomes.append)
+    job, started = jobs.start("key", jobs.command(["true"]), outcomes.append)
     assert started
     outcome = await job.wait(lambda: False)
     await asyncio.sleep(0)

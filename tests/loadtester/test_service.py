@@ -80,7 +80,8 @@ async def test_timeout_kills_the_task(loadtester: Callable[..., Any]) -> None:
     ("body", "status", "text"),
     [
         (payload(), 400, "metadata not found in the payload"),
-        (payload({"type": "ngrinder", "cmd": "x"}), 400, "metadata.type: unknown task type 'ngrinder'"),
+        (payload({"type": "ngrinder", "cmd": "x"}), 400, "server, clone, username and passwd are required"),
+        (payload({"type": "concord", "cmd": "x"}), 500, "`server` is required with type concord"),
         (payload({"type": "hey", "cmd": "x"}), 400, "metadata.type: unknown task type 'hey': use cmd, bash"),
         (payload({"type": "bash"}), 400, "metadata.cmd is empty"),
         ([1, 2], 400, "the body must be a JSON object"),
