@@ -107,12 +107,15 @@ def _seconds(metadata: Mapping[str, str], name: str, default: int) -> int:
 
 
 def parse(metadata: Mapping[str, str]) -> Concord:
-    """The task the metadata describes, or :class:`TaskError` naming the first key in the way."""
+    """The task the metadata describes, or :class:`TaskError` naming the first key in the way, in
+    the order Flagger checks them."""
     for name in REQUIRED:
         if not metadata.get(name):
             raise TaskError(f"`{name}` is required with type concord")
     if problem := outbound.address_problem(metadata["server"]):
         raise TaskError(f"`server` is not the address of a Concord server: {problem}")
+    interval = _seconds(metadata, "pollInterval", POLL_INTERVAL)
+    timeout = _seconds(metadata, "pollTimeout", POLL_TIMEOUT)
     arguments = []
     for name, value in sorted(metadata.items()):
         if name == "arguments.endpoint":
@@ -134,8 +137,8 @@ def parse(metadata: Mapping[str, str]) -> Concord:
         api_key_path=metadata["apiKeyPath"],
         endpoint=metadata["endpoint"],
         arguments=tuple(arguments),
-        poll_interval=_seconds(metadata, "pollInterval", POLL_INTERVAL),
-        poll_timeout=_seconds(metadata, "pollTimeout", POLL_TIMEOUT),
+        poll_interval=interval,
+        poll_timeout=timeout,
     )
 
 

@@ -146,6 +146,10 @@ async def test_the_load_testers_timeout_bounds_it_too(loadtester: Callable[..., 
             "You cannot override Endpoint through arguments. You must override Endpoint directly",
         ),
         (
+            {"arguments.endpoint": "x", "pollTimeout": "1m"},
+            "unable to convert `pollTimeout`",
+        ),  # Flagger's order
+        (
             {"arguments.a\r\nX-Injected: 1": "v"},
             "metadata key 'arguments.a\\r\\nX-Injected: 1': a form field",
         ),
