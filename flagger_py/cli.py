@@ -21,6 +21,7 @@ from flagger_py.loadtester.main import main as loadtester_main
 from flagger_py.manifest import echo, loader
 from flagger_py.manifest.check import Verdict, check_loaded
 from flagger_py.model.duration import Duration
+from flagger_py.operator import goflags
 from flagger_py.operator import main as controller
 from flagger_py.operator import settings as controller_settings
 from flagger_py.simulator import load, render
@@ -33,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["loadtester"]:  # its flags are Flagger's loadtester's, parsed by its own parser
         return loadtester_main(args_list[1:])
+    if args_list[:1] == ["run"]:  # Flagger's command line, read with Go's flag syntax
+        return run_controller(args_list[1:], out=sys.stdout, err=sys.stderr)
     parser = _parser()
     args = parser.parse_args(args_list)
     if args.command == "validate":
@@ -47,8 +50,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             mesh_provider=args.mesh_provider,
             min_interval=args.min_interval,
         )
-    if args.command == "run":
-        return run_controller(args, err=sys.stderr)
     if args.command == "plugins":
         return list_plugins(sys.stdout)
     if args.command == "version":
@@ -61,15 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flagger-py", description="Progressive delivery for Kubernetes.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = commands.add_parser(
-        "run",
-        help="run the controller against the current Kubernetes cluster",
-        description=(
-            "Watch Canaries and run their releases. Flags keep Flagger's names (-mesh-provider or "
-            "--mesh-provider); each can also come from FLAGGER_PY_<NAME> in the environment."
-        ),
-    )
-    controller_settings.add_flags(run)
+    commands.add_parser("run", help="run the controller (Flagger's flags: flagger-py run -h)", add_help=False)
     check = commands.add_parser(
         "validate",
         help="check flagger.app manifests (Canary, MetricTemplate, AlertProvider)",
@@ -197,14 +190,28 @@ def with_router_problem(verdict: Verdict, content: Any) -> Verdict:
     return replace(verdict, problems=(Problem("spec.provider", message),))
 
 
-def run_controller(args: argparse.Namespace, *, err: TextIO) -> int:
-    """Run the controller until SIGTERM; 1 on a fatal startup error or lost leadership."""
+def run_controller(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:
+    """Run the controller until SIGTERM; 1 on a fatal startup error or lost leadership, 2 on a bad
+    command line (as Go's flag package), 0 after -h or -version."""
     try:
-        parsed = controller_settings.from_args(args)
+        parsed = controller_settings.parse(argv)
+    except goflags.HelpRequested:
+        out.write(RUN_HELP + controller_settings.usage())
+        return EXIT_OK
     except ValueError as exc:
         print(f"flagger-py run: {exc}", file=err)
         return EXIT_UNREADABLE
+    if parsed.version:
+        out.write(f"flagger-py version {__version__}\n")
+        return EXIT_OK
     return controller.main(parsed)
+
+
+RUN_HELP = (
+    "flagger-py run [FLAGS]: watch Canaries and run their releases.\n"
+    "Flagger's flags, read as Go reads them (-name=value, -name value, --name, bare booleans); each flag\n"
+    "can also come from FLAGGER_PY_<NAME> in the environment. See docs/install.md.\n\n"
+)
 
 
 def list_plugins(out: TextIO) -> int:

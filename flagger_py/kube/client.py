@@ -15,7 +15,7 @@ import asyncio
 import json
 import ssl
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import aiohttp
@@ -221,10 +221,17 @@ def _error(
 
 
 def connect(
-    server: str, verify: ssl.SSLContext | bool, authorization: Authorization | None, limit: int = 100
+    server: str,
+    verify: ssl.SSLContext | bool,
+    authorization: Authorization | None,
+    limit: int = 100,
+    trace_configs: Sequence[aiohttp.TraceConfig] = (),
 ) -> KubeClient:
-    """A client for ``server`` (``verify``: an SSLContext, or False to skip verification). Call it
+    """A client for ``server`` (``verify``: an SSLContext, or False to skip verification;
+    ``trace_configs``: aiohttp hooks on every request, such as ``throttle.TokenBucket``'s). Call it
     inside the event loop that will use it."""
     connector = aiohttp.TCPConnector(limit=limit, ssl=verify)
-    session = aiohttp.ClientSession(connector=connector, json_serialize=json.dumps)
+    session = aiohttp.ClientSession(
+        connector=connector, json_serialize=json.dumps, trace_configs=list(trace_configs) or None
+    )
     return KubeClient(session, server, authorization)

@@ -4,12 +4,18 @@ A replica acts only while it holds the Lease. It renews every retry period; one 
 for the renew deadline has lost leadership and must stop acting at once (the process exits 1, as
 Flagger's does). A replica stopping cleanly releases the Lease, so the next one takes over without
 waiting for it to expire.
+
+The Lease is Flagger's: ``flagger-leader-election``, in the namespace Flagger puts it (the watched
+namespace, else -leader-election-namespace), so during a mixed roll-out of Flagger and flagger-py
+replicas only one of them leads. A Lease some other replica renews is left alone until it has gone
+``leaseDurationSeconds`` without renewal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -20,7 +26,7 @@ from flagger_py.kube import resources as r
 from flagger_py.kube.client import KubeClient
 
 log = logging.getLogger("flagger_py.leader")
-LEASE_NAME = "flagger-py-leader-election"
+LEASE_NAME = "flagger-leader-election"  # Flagger's lock name (it calls it a config map)
 
 
 class LeadershipLost(Exception):
@@ -37,14 +43,28 @@ class LeaderLease:
     retry_period: float = 5.0
     name: str = LEASE_NAME
     leading: bool = False
+    holder: str = ""  # the holderIdentity last read
+    observed: str = ""  # the Lease spec last read, and when (monotonic) it last changed
+    observed_at: float = 0.0
 
     async def acquire(self) -> None:
         """Wait until this replica holds the Lease."""
-        logged = False
+        log.info(
+            "starting leader election id: %s lease: %s namespace: %s",
+            self.identity,
+            self.name,
+            self.namespace,
+        )
+        holder = ""
         while not await self._try():
-            if not logged:
-                log.info("waiting for leadership (Lease %s/%s)", self.namespace, self.name)
-                logged = True
+            if self.holder != holder:
+                holder = self.holder
+                log.info(
+                    "another instance has been elected as leader: %s (Lease %s/%s)",
+                    holder,
+                    self.namespace,
+                    self.name,
+                )
             await asyncio.sleep(self.retry_period)
         self.leading = True
         log.info("became leader as %s", self.identity)
@@ -93,8 +113,8 @@ class LeaderLease:
                 return False
             return True
         spec = lease.get("spec") or {}
-        holder = spec.get("holderIdentity") or ""
-        if holder and holder != self.identity and not _expired(spec):
+        holder = self.holder = spec.get("holderIdentity") or ""
+        if holder and holder != self.identity and not self._expired(spec):
             return False
         transitions = int(spec.get("leaseTransitions") or 0) + (0 if holder == self.identity else 1)
         acquired = spec.get("acquireTime") if holder == self.identity else now
@@ -104,6 +124,19 @@ class LeaderLease:
         except KubeConflict:
             return False
         return True
+
+    def _expired(self, spec: dict[str, Any]) -> bool:
+        """As client-go judges it: the record has not changed for its leaseDurationSeconds, by this
+        replica's clock since it first saw the record (so clock skew between hosts does not matter)."""
+        record = json.dumps(spec, sort_keys=True)
+        now = time.monotonic()
+        if record != self.observed:
+            self.observed, self.observed_at = record, now
+        try:
+            duration = float(spec.get("leaseDurationSeconds") or 0)
+        except (TypeError, ValueError):
+            duration = 0.0
+        return now - self.observed_at > duration
 
     def _spec(self, acquired: str, renewed: str, transitions: int) -> dict[str, Any]:
         return {
@@ -117,15 +150,3 @@ class LeaderLease:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _expired(spec: dict[str, Any]) -> bool:
-    renewed = spec.get("renewTime")
-    if not renewed:
-        return True
-    try:
-        at = dt.datetime.fromisoformat(str(renewed).replace("Z", "+00:00"))
-    except ValueError:
-        return True
-    age = (dt.datetime.now(dt.UTC) - at).total_seconds()
-    return age > float(spec.get("leaseDurationSeconds") or 0)

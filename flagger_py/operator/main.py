@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import signal
@@ -26,10 +27,11 @@ from flagger_py.kube import resources as r
 from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient, connect
 from flagger_py.kube.connection import Connection
+from flagger_py.kube.throttle import TokenBucket
 from flagger_py.operator import health, host, logs
-from flagger_py.operator.leader import LeaderLease, LeadershipLost
+from flagger_py.operator.leader import LEASE_NAME, LeaderLease, LeadershipLost
 from flagger_py.operator.scheduler import Scheduler
-from flagger_py.operator.settings import Settings
+from flagger_py.operator.settings import Settings, summary
 from flagger_py.operator.telemetry import Telemetry
 from flagger_py.operator.transport import http_client
 from flagger_py.operator.wiring import build
@@ -58,7 +60,11 @@ async def check_crds(client: KubeClient, namespace: str | None) -> None:
 
 async def serve(settings: Settings) -> int:
     """Run the controller until SIGTERM or lost leadership; the process exit code."""
-    logs.configure(settings.log_level, settings.zap_encoding)
+    logs.configure(settings.python_log_level, settings.zap_encoding)
+    log.info("starting flagger-py %s: %s", __version__, summary(settings))
+    ignored = settings.ignored_line()
+    if ignored:
+        log.warning("%s", ignored)
     try:
         AllowList.load(settings.outbound_allow_list)
     except FlaggerError as exc:
@@ -69,6 +75,8 @@ async def serve(settings: Settings) -> int:
     except KubeError as exc:
         log.error("%s", exc)
         return EXIT_FATAL
+    if settings.master:  # as client-go: -master replaces the server of the loaded credentials
+        connection = dataclasses.replace(connection, server=settings.master)
     process = Process(settings, connection)
     try:
         return await process.run()
@@ -85,7 +93,13 @@ class Process:
     def __init__(self, settings: Settings, connection: Connection) -> None:
         self.settings = settings
         self.connection = connection
-        self.client = connect(connection.server, connection.ssl_context(), connection.authorization)
+        self.throttle = TokenBucket(settings.kubeconfig_qps, settings.kubeconfig_burst)
+        self.client = connect(
+            connection.server,
+            connection.ssl_context(),
+            connection.authorization,
+            trace_configs=() if self.throttle.unlimited else (self.throttle.trace_config(),),
+        )
         self.http = http_client()
         # the API server for providers that query it (externalmetrics): httpx, as every provider uses
         self.api_http = http_client(connection.ssl_context(), base_url=connection.server)
@@ -115,11 +129,12 @@ class Process:
         if settings.enable_leader_election:
             self.lease = LeaderLease(
                 self.client,
-                settings.leader_election_namespace,
-                f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}",
+                settings.lease_namespace,
+                f"{socket.gethostname()}_{uuid.uuid4()}",  # Flagger's form: hostname_uuid
                 settings.leader_election_lease_duration,
                 settings.leader_election_renew_deadline,
                 settings.leader_election_retry_period,
+                name=LEASE_NAME,
             )
             if not await _until_stopped(self.lease.acquire(), self.stop):
                 return EXIT_OK

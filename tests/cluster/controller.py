@@ -138,7 +138,7 @@ def release_with_credentials(cluster: Cluster, ns: str, controllers: Controllers
     """The Canary ``podinfo`` already applied in ``ns`` goes through a whole release (initialization,
     promotion, revertOnDeletion finalization, leader election) by a controller that authenticates with
     ``kubeconfig``, without a Warning Event."""
-    controllers("--enable-leader-election", "true", "--leader-election-namespace", ns, kubeconfig=kubeconfig)
+    controllers("--enable-leader-election=true", "--leader-election-namespace", ns, kubeconfig=kubeconfig)
     eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
     kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
     eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 60)

@@ -73,7 +73,7 @@ def blocked(
     cases = bad_canaries(ns)
     for canary, _, _ in cases.values():
         cluster.api.apply(canary)
-    controllers("--no-cross-namespace-refs", "true")
+    controllers("--no-cross-namespace-refs=true")
     return cases
 
 

@@ -90,7 +90,7 @@ def test_a_standby_replica_takes_over_when_the_leader_dies(
 ) -> None:
     cluster, ns = flagger_crds, namespace
     election = (
-        "--enable-leader-election", "true",
+        "--enable-leader-election=true",
         "--leader-election-namespace", ns,
         "--leader-election-lease-duration", "4s",
         "--leader-election-renew-deadline", "3s",
@@ -101,7 +101,7 @@ def test_a_standby_replica_takes_over_when_the_leader_dies(
     cluster.api.apply(workloads.bluegreen(ns, iterations=ITERATIONS, analysis={"interval": "2s"}))
     first = eventually("a leader", lambda: leader(replicas), 60)
     standby = next(c for c in replicas if c is not first)
-    lease_path = f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/flagger-py-leader-election"
+    lease_path = f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/flagger-leader-election"
     holder = cluster.api.get(lease_path)["spec"]["holderIdentity"]
     history = start_release(cluster, ns)
     assert "flagger_py.events" not in standby.log(), "the standby acted while not leading"
@@ -117,7 +117,7 @@ def test_a_leader_that_stops_cleanly_hands_over_at_once(
     flagger_crds: Cluster, namespace: str, controllers: Controllers
 ) -> None:
     ns = namespace
-    election = ("--enable-leader-election", "true", "--leader-election-namespace", ns,
+    election = ("--enable-leader-election=true", "--leader-election-namespace", ns,
                 "--leader-election-lease-duration", "60s",
                 "--leader-election-retry-period", "1s")  # fmt: skip
     replicas = [controllers(*election, ready=False), controllers(*election, ready=False)]
