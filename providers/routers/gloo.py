@@ -2,8 +2,8 @@
 
 Objects: Upstreams ``<namespace>-<apex>-primaryupstream-<port>`` and
 ``<namespace>-<apex>-canaryupstream-<port>`` (kind upstreams of the ``-primary`` and ``-canary``
-Services with their selectors; ``spec.upstreamRef`` supplies labels, sslConfig, circuitBreakers,
-connectionConfig, loadBalancerConfig, useHttp2, the window sizes and httpProxyHostName), and the
+Services with their selectors; ``spec.upstreamRef`` supplies sslConfig, circuitBreakers,
+connectionConfig, loadBalancerConfig, useHttp2, the window sizes and httpProxyHostname), and the
 RouteTable ``<apex>`` (apex labels and annotations, Flux opt-out) whose one route, with inheritable
 path matchers, splits traffic between the two upstreams. Delegate to it from your VirtualService.
 The upstream names are what the built-in metrics match (Envoy clusters ``<upstream>_<namespace>``).
@@ -21,7 +21,7 @@ from typing import Any
 from flagger_py.errors import Problem, SpecError
 from flagger_py.model.canary import ABMatch, Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.ports import ALL_PRIMARY, Routes
 
 from . import objects
 from .objects import Names
@@ -29,7 +29,6 @@ from .objects import Names
 GATEWAY_API = "gateway.solo.io/v1"
 GLOO_API = "gloo.solo.io/v1"
 UPSTREAM_FIELDS = (
-    "labels",
     "sslConfig",
     "circuitBreakers",
     "connectionConfig",
@@ -37,9 +36,11 @@ UPSTREAM_FIELDS = (
     "useHttp2",
     "initialStreamWindowSize",
     "initialConnectionWindowSize",
-    "httpProxyHostName",
+    "httpProxyHostname",
 )
-"""What Flagger copies from the ``spec.upstreamRef`` Upstream into the generated ones."""
+"""What Flagger copies from the ``spec.upstreamRef`` Upstream into the generated ones, by the names of
+Gloo's schema. (Flagger's Go type also has ``labels`` and spells ``httpProxyHostName``; Gloo's Upstream has
+neither field, so Flagger never finds them and its Upstreams get no labels.)"""
 
 
 def upstream_names(canary: Canary) -> tuple[str, str]:
@@ -56,11 +57,6 @@ class GlooRouter(objects.OneObjectRouter):
     api = GATEWAY_API
     kind = "RouteTable"
     strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
-
-    def __init__(self, context: RouterContext) -> None:
-        super().__init__(context)
-        prefixes = context.options.get("include-label-prefix") or ""
-        self.label_prefixes = tuple(p.strip() for p in prefixes.split(",") if p.strip())
 
     def check(self, canary: Canary) -> str | None:
         for index, match in enumerate(canary.spec.analysis.match or ()):
@@ -113,19 +109,7 @@ class GlooRouter(objects.OneObjectRouter):
             kube["selector"] = dict(selector)
         spec["kube"] = kube
         meta = objects.metadata(canary, name, apex=False)
-        labels = self._labels(spec.get("labels") or {})
-        if labels:
-            meta["labels"] = labels
         return {"apiVersion": GLOO_API, "kind": "Upstream", "metadata": meta, "spec": spec}
-
-    def _labels(self, labels: Mapping[str, str]) -> dict[str, str]:
-        """Flagger's includeLabelsByPrefix: the spec labels under ``-include-label-prefix``, never Flux's."""
-        return {
-            key: value
-            for key, value in labels.items()
-            if "toolkit.fluxcd.io" not in key
-            and any(p == "*" or key.startswith(p) for p in self.label_prefixes)
-        }
 
     async def _config_upstream(self, canary: Canary) -> Mapping[str, Any] | None:
         ref = canary.spec.upstream_ref

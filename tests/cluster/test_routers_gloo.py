@@ -28,6 +28,10 @@ def config_upstream(namespace: str) -> dict[str, Any]:
         "circuitBreakers": {"maxConnections": 100},
         "connectionConfig": {"connectTimeout": "1s"},
         "useHttp2": True,
+        "sslConfig": {"sni": "podinfo.example.com"},
+        "initialStreamWindowSize": 65536,
+        "initialConnectionWindowSize": 65536,
+        "httpProxyHostname": "proxy.example.com",
         "static": {"hosts": [{"addr": "127.0.0.1", "port": 80}]},
     }
     meta = {"name": "config", "namespace": namespace}
@@ -39,12 +43,13 @@ def test_objects_are_accepted_unpruned_and_follow_the_weights(gloo_crds: Cluster
         gloo_crds.api.apply(obj)
     ref = {"apiVersion": "gloo.solo.io/v1", "kind": "Upstream", "name": "config"}
     canary = ingress_routers.create_canary(gloo_crds, namespace, "gloo", {"upstreamRef": ref})
-    ingress_routers.exercise(gloo_crds, namespace, canary, {"include-label-prefix": "app"})
+    ingress_routers.exercise(gloo_crds, namespace, canary)
     upstream = gloo_crds.api.get(
         f"/apis/gloo.solo.io/v1/namespaces/{namespace}/upstreams/{namespace}-podinfo-canaryupstream-9898"
     )
     assert upstream["spec"]["kube"]["selector"] == {"app": "podinfo"}
     assert upstream["spec"]["circuitBreakers"] == {"maxConnections": 100}
+    assert upstream["spec"]["httpProxyHostname"] == "proxy.example.com"
     assert "static" not in upstream["spec"]
 
 
