@@ -4,6 +4,7 @@ canary's ``spec.metricsServer``), ``templateRef`` metrics on their MetricTemplat
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,16 +14,18 @@ from flagger_py import redact
 from flagger_py.allowlist import AllowList
 from flagger_py.analysis.health import ProviderHealth
 from flagger_py.domain import verdicts
+from flagger_py.domain.observations import Availability
 from flagger_py.domain.verdicts import Check
 from flagger_py.errors import FlaggerError, NoDataError, PluginError, ProviderUnavailable
 from flagger_py.metrics import builtin, template
-from flagger_py.model.canary import Canary, Metric
+from flagger_py.model.canary import BUILTIN_METRICS, Canary, Metric
 from flagger_py.model.metric_template import MetricProviderSpec, MetricTemplate
 from flagger_py.plugins import Registry, registry
 from flagger_py.ports import MetricProvider
 from flagger_py.ports.metrics import MetricContext
 
 CACHED_PROVIDERS = 256
+log = logging.getLogger("flagger_py.analysis")
 
 
 class TemplateLookup(Protocol):
@@ -78,6 +81,39 @@ class MetricAnalyzer:
             if not check.passed:
                 break
         return tuple(checks)
+
+    async def availability(self, canary: Canary) -> Availability:
+        """Flagger's checkMetricProviderAvailability: the Prometheus of the built-in metrics and the
+        provider of every templateRef metric answer (inline queries are not checked, as in Flagger).
+        Each provider is asked once; the first that does not answer, or cannot be built, is the problem."""
+        asked: set[int] = set()
+        for metric in canary.spec.analysis.metrics or ():
+            if metric.template_ref is None and metric.name not in BUILTIN_METRICS:
+                continue
+            try:
+                source = await self._source(canary, metric)
+            except FlaggerError as exc:
+                return self._unavailable(canary, str(exc))
+            if id(source.provider) in asked:
+                continue
+            asked.add(id(source.provider))
+            try:
+                online = await source.provider.is_online()
+            except FlaggerError as exc:
+                return self._unavailable(canary, f"{source.backend} is not available: {exc}")
+            if not online:
+                return self._unavailable(canary, f"{source.backend} is not available")
+        log.info("metric providers of %s.%s are available", canary.metadata.name, canary.metadata.namespace)
+        return Availability()
+
+    def _unavailable(self, canary: Canary, problem: str) -> Availability:
+        log.warning(
+            "checking the metric providers of %s.%s: %s",
+            canary.metadata.name,
+            canary.metadata.namespace,
+            problem,
+        )
+        return Availability(problem)
 
     async def measure(self, canary: Canary, metric: Metric) -> verdicts.Result:
         values = template.Variables.of(canary, metric)

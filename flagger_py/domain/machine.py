@@ -152,13 +152,16 @@ class _Tick:
 
     def initialize(self) -> Decision | Observe:
         setup = (act.EnsureServices(), act.EnsurePrimary())
+        if not self.spec.skip_analysis and self.obs.providers is None:
+            return Observe("providers")
         if self.obs.primary is None:
             return Observe("primary")
+        checked = self.availability()
         if not self.obs.primary.ready and not self.spec.skip_analysis:
             if self.obs.primary.failed:
                 return self.rollback(f"Primary of {self.subject} is not ready: {self.obs.primary.message}")
             waiting = (act.EnsureServices(apex=False), act.EnsurePrimary())
-            return self.done(*waiting, status=self.moved("Initializing"))
+            return self.done(*waiting, *checked, status=self.moved("Initializing"))
         status = self.moved(
             "Initialized",
             last_applied_spec=self.obs.revision,
@@ -167,6 +170,7 @@ class _Tick:
         )
         return self.done(
             *setup,
+            *checked,
             act.PauseScaler(),
             act.ReconcilePrimaryScaler(),
             act.ReconcileRoutes(),
@@ -175,6 +179,15 @@ class _Tick:
             act.Notify("info", f"New {self.subject.kind} detected, initialization completed.", True),
             status=status,
         )
+
+    def availability(self) -> tuple[act.EmitEvent, ...]:
+        """Flagger's Event on the metric providers, every initialization tick (never blocking it)."""
+        found = self.obs.providers
+        if found is None:
+            return ()
+        if found.problem:
+            return (self.event(f"Error checking metric providers: {found.problem}", warning=True),)
+        return (self.event("all the metrics providers are available!"),)
 
     def between_runs(self) -> Decision | Observe:
         waiting = self.status.phase == "Waiting"

@@ -64,6 +64,14 @@ class HookOutcome:
 
 
 @dataclass(frozen=True)
+class Availability:
+    """Whether the metric providers the canary uses answer (Flagger's IsOnline), at initialization."""
+
+    problem: str = ""
+    """Why one of them does not (the first found), or empty when all answer."""
+
+
+@dataclass(frozen=True)
 class Observations:
     """Everything decide() may look at; None means 'not observed this tick'."""
 
@@ -74,6 +82,7 @@ class Observations:
     routes: Routes | None = None
     hooks: Mapping[HookKind, HookOutcome] = field(default_factory=dict)
     metrics: tuple[Check, ...] | None = None
+    providers: Availability | None = None
 
     def with_hook(self, kind: HookKind, outcome: HookOutcome) -> Observations:
         return replace(self, hooks={**self.hooks, kind: outcome})
@@ -83,4 +92,4 @@ class Observations:
 class Observe:
     """decide() needs one more observation before it can decide."""
 
-    what: Literal["primary", "canary", "routes", "metrics"] | HookKind
+    what: Literal["primary", "canary", "routes", "metrics", "providers"] | HookKind

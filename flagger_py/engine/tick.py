@@ -78,6 +78,8 @@ async def _observe(
         return replace(obs, routes=await deps.router.get_routes(canary))
     if what == "metrics":
         return replace(obs, metrics=await deps.analyzer.run(canary))
+    if what == "providers":
+        return replace(obs, providers=await deps.analyzer.availability(canary))
     return obs.with_hook(what, await deps.webhooks.call(canary, what, phase or "Initializing"))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from flagger_py.domain.actions import EventType, Severity
-from flagger_py.domain.observations import HookKind, HookOutcome, Instant, Readiness
+from flagger_py.domain.observations import Availability, HookKind, HookOutcome, Instant, Readiness
 from flagger_py.domain.verdicts import Check
 from flagger_py.domain.weights import Routes
 from flagger_py.model.canary import Canary, CanaryStatus
@@ -67,9 +67,14 @@ class MetricProvider(Protocol):
 
 
 class Analyzer(Protocol):
-    """Runs the canary's metric checks, in order, up to and including the first failing one."""
+    """Runs the canary's metric checks, in order, up to and including the first failing one.
+
+    ``availability`` asks each provider the checks use whether it answers (Flagger's IsOnline), at
+    initialization: why the first one does not, or an empty problem.
+    """
 
     async def run(self, canary: Canary) -> tuple[Check, ...]: ...
+    async def availability(self, canary: Canary) -> Availability: ...
 
 
 class WebhookCaller(Protocol):

@@ -13,7 +13,7 @@ from typing import Literal
 
 from flagger_py.domain import verdicts
 from flagger_py.domain.actions import EventType, Severity
-from flagger_py.domain.observations import HookKind, HookOutcome, Instant, Readiness
+from flagger_py.domain.observations import Availability, HookKind, HookOutcome, Instant, Readiness
 from flagger_py.domain.verdicts import Check
 from flagger_py.domain.weights import ALL_PRIMARY, Routes
 from flagger_py.model.canary import Canary, CanaryStatus
@@ -170,6 +170,9 @@ class ScriptedAnalyzer:
     clock: VirtualClock
     series: MetricSeries
     log: list[tuple[int, Check]] = field(default_factory=list)
+
+    async def availability(self, canary: Canary) -> Availability:
+        return Availability()
 
     async def run(self, canary: Canary) -> tuple[Check, ...]:
         checks = []

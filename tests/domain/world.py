@@ -13,6 +13,7 @@ from flagger_py.domain import actions as act
 from flagger_py.domain.machine import Decision, Subject, decide
 from flagger_py.domain.observations import (
     READY,
+    Availability,
     HookKind,
     HookOutcome,
     Instant,
@@ -56,6 +57,7 @@ class World:
     revision: str = "rev-1"
     configs: dict[str, str] = field(default_factory=dict)
     primary: Readiness = READY
+    providers: Availability = field(default_factory=Availability)
     canary: Readiness = READY
     routes: Routes = ALL_PRIMARY
     hook_script: Mapping[str, HookScript] = field(default_factory=dict)
@@ -92,6 +94,8 @@ class World:
             return _replace(obs, routes=self.routes)
         if what == "metrics":
             return _replace(obs, metrics=self.metrics(self.tick))
+        if what == "providers":
+            return _replace(obs, providers=self.providers)
         kind: HookKind = what
         script = self.hook_script.get(kind, _passes)
         return obs.with_hook(kind, script(self.tick))

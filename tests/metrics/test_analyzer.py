@@ -313,3 +313,50 @@ async def test_keptn_analysis_body() -> None:
         "timeframe": {"recent": "5m"},
         "args": {"service": "podinfo"},
     }
+
+
+@dataclass
+class Offline(Fake):
+    """A provider that does not answer its liveness query (or fails it with ``error``)."""
+
+    error: Exception | None = None
+    asked: int = 0
+
+    async def is_online(self) -> bool:
+        self.asked += 1
+        if self.error is not None:
+            raise self.error
+        return False
+
+
+async def test_availability_asks_each_provider_once_and_skips_inline_queries() -> None:
+    lookup = Lookup()
+    lookup.add("test", "latency", "datadog", "q")
+    fake = Offline({})
+    run, _ = analyzer(lookup, fake)
+    inline = {"name": "errors", "query": "sum(x)", "thresholdRange": {"max": 1}}
+    assert (await run.availability(canary(inline))).problem == ""  # Flagger does not check inline queries
+    assert fake.asked == 0
+    found = await run.availability(canary(SUCCESS, LATENCY))
+    assert found.problem == "prometheus http://prom:9090 is not available"
+    assert fake.asked == 1  # the first provider that does not answer is the problem
+
+
+async def test_availability_names_the_template_that_cannot_be_built_or_reached() -> None:
+    lookup = Lookup()
+    run, _ = analyzer(lookup, Offline({}, error=ProviderUnavailable("connection refused")))
+    missing = await run.availability(canary(LATENCY))
+    assert (
+        missing.problem
+        == "MetricTemplate test/latency not found (spec.analysis.metrics[latency].templateRef)"
+    )
+    lookup.add("test", "latency", "datadog", "q")
+    down = await run.availability(canary(LATENCY))
+    assert down.problem == "datadog http://datadog.example is not available: connection refused"
+
+
+async def test_availability_of_answering_providers_is_no_problem() -> None:
+    lookup = Lookup()
+    lookup.add("test", "latency", "datadog", "q")
+    run, _ = analyzer(lookup, Fake({}))
+    assert (await run.availability(canary(SUCCESS, LATENCY))).problem == ""
