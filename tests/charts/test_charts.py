@@ -69,7 +69,7 @@ def test_full_controller_flags_and_environment() -> None:
     assert parsed.no_cross_namespace_refs is True
     assert parsed.enable_config_tracking is False
     assert parsed.enable_leader_election is True
-    assert parsed.leader_election_namespace == "flagger-system"
+    assert parsed.leader_election_namespace == parsed.lease_namespace == "team-a"
     assert parsed.leader_election_lease_duration == 30
     assert parsed.selector_labels == ("app.kubernetes.io/name", "app")
     assert parsed.slack_channel == "releases"
@@ -128,7 +128,8 @@ def test_one_namespace_means_nothing_cluster_wide() -> None:
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "rel-flagger-py", "namespace": "flagger-system"}
     ]
-    assert find(docs, "Role", "rel-flagger-py-leader-election")["metadata"]["namespace"] == "flagger-system"
+    # The Lease lives in the watched namespace, as Flagger puts it: its Role goes there too.
+    assert find(docs, "Role", "rel-flagger-py-leader-election")["metadata"]["namespace"] == "team-a"
 
 
 @pytest.mark.parametrize("chart", ["flagger-py", "loadtester"])

@@ -47,7 +47,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if or .Values.slack.url .Values.slack.token .Values.msteams.url .Values.eventWebhook }}true{{ end }}
 {{- end }}
 
-{{/* The namespace of the leader Lease. */}}
+{{/* The namespace of the leader Lease: as Flagger puts it, the watched namespace when there is one. */}}
 {{- define "flagger-py.leaseNamespace" -}}
-{{- .Release.Namespace }}
+{{- .Values.namespace | default .Release.Namespace }}
 {{- end }}
