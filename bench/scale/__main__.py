@@ -43,7 +43,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "--flagger-qps",
         type=int,
         default=1000,
-        help="Flagger's -kubeconfig-qps (burst twice that); its default, 100, starves it at N=1000",
+        help="-kubeconfig-qps of both controllers (burst twice that); 100, the default, starves N=1000",
     )
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     return p.parse_args(argv)
@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
                 kubeconfig = env.kubeconfigs[name]
                 namespace = f"bench-{'py' if name == 'flagger-py' else 'fl'}-{n}"
                 if name == "flagger-py":
-                    controller = Controller.flagger_py(kubeconfig, namespace, metrics_server, log)
+                    controller = Controller.flagger_py(
+                        kubeconfig, namespace, metrics_server, log, args.flagger_qps
+                    )
                 else:
                     controller = Controller.flagger(
                         BIN / "flagger", kubeconfig, namespace, metrics_server, log, args.flagger_qps

@@ -19,10 +19,12 @@ TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def flagger_py_argv(kubeconfig: Path, namespace: str, port: int, metrics_server: str) -> list[str]:
+def flagger_py_argv(kubeconfig: Path, namespace: str, port: int, metrics_server: str, qps: int) -> list[str]:
     return [
         sys.executable, "-m", "flagger_py", "run",
         "-kubeconfig", str(kubeconfig),
+        f"-kubeconfig-qps={qps}",  # the same client-side limit as Flagger's
+        f"-kubeconfig-burst={max(250, 2 * qps)}",
         "-namespace", namespace,
         "-mesh-provider", "kubernetes",
         "-metrics-server", metrics_server,
@@ -69,9 +71,11 @@ class Controller:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
-    def flagger_py(cls, kubeconfig: Path, namespace: str, metrics_server: str, log: Path) -> Controller:
+    def flagger_py(
+        cls, kubeconfig: Path, namespace: str, metrics_server: str, log: Path, qps: int
+    ) -> Controller:
         port = free_port()
-        return cls("flagger-py", flagger_py_argv(kubeconfig, namespace, port, metrics_server), port, log)
+        return cls("flagger-py", flagger_py_argv(kubeconfig, namespace, port, metrics_server, qps), port, log)
 
     @classmethod
     def flagger(
