@@ -181,8 +181,9 @@ def with_router_problem(verdict: Verdict, content: Any) -> Verdict:
     if verdict.kind != "Canary" or not verdict.valid:
         return verdict
     name = content.get("spec", {}).get("provider")
-    names = plugins.registry("router").names()
-    if not name or name in names:
+    routers = plugins.registry("router")
+    names = routers.names()
+    if not name or routers.has(name):
         return verdict
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -251,8 +252,9 @@ def run_simulation(
         )
         return EXIT_UNREADABLE
     defaults = ControllerDefaults(mesh_provider, seconds)
-    names = plugins.registry("router").names()
-    if mesh_provider not in names:
+    routers = plugins.registry("router")
+    names = routers.names()
+    if not routers.has(mesh_provider):
         print(
             f"flagger-py simulate: --mesh-provider: no router named {mesh_provider!r} is installed; "
             f"available: {', '.join(names)}",

@@ -14,6 +14,7 @@ from importlib import metadata
 from typing import Any
 
 from flagger_py.errors import PluginError, PluginNotFound
+from flagger_py.model.provider_names import router_name
 
 GROUPS = {
     "router": "flagger_py.routers",
@@ -29,6 +30,8 @@ class Registry:
     kind: str
     group: str
     entries: Callable[[], Iterable[metadata.EntryPoint]] | None = None
+    alias: Callable[[str], str] | None = None
+    """Maps a name no plugin registers to the one it means (routers: Flagger's prefix forms)."""
     _loaded: dict[str, Any] = field(default_factory=dict)
 
     def _entry_points(self) -> dict[str, metadata.EntryPoint]:
@@ -45,11 +48,25 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self._entry_points())
 
+    def resolve(self, name: str) -> str:
+        """The registered name ``name`` stands for: itself when registered, else its alias."""
+        entries = self._entry_points()
+        if name in entries or self.alias is None:
+            return name
+        return self.alias(name)
+
+    def has(self, name: str) -> bool:
+        return self.resolve(name) in self._entry_points()
+
     def get(self, name: str) -> Any:
-        """The plugin object registered as ``name`` (imported on first use)."""
+        """The plugin object registered as ``name`` or as the name it stands for (imported on first use)."""
         if name in self._loaded:
             return self._loaded[name]
         entries = self._entry_points()
+        if name not in entries and self.alias is not None and self.alias(name) in entries:
+            plugin = self.get(self.alias(name))
+            self._loaded[name] = plugin
+            return plugin
         if name not in entries:
             raise PluginNotFound(self.kind, name, list(entries))
         try:
@@ -73,4 +90,4 @@ def _origin(entry: metadata.EntryPoint) -> str:
 
 def registry(kind: str) -> Registry:
     """The registry of ``kind``: 'router', 'metric provider' or 'notifier'."""
-    return Registry(kind, GROUPS[kind])
+    return Registry(kind, GROUPS[kind], alias=router_name if kind == "router" else None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from flagger_py.errors import Problem
 from flagger_py.model.canary import CanarySpec
+from flagger_py.model.provider_names import router_name
 
 ROUTERS = frozenset(
     {
@@ -65,8 +66,10 @@ def problems(spec: CanarySpec, provider: str | None, provider_field: str = "spec
         return []
     name = spec.target_ref.name
     found = []
-    if provider is not None and provider not in ROUTERS:
-        reason = REFUSED.get(provider, f"the router {provider!r} is not known to route a Service target")
+    if provider is not None and router_name(provider) not in ROUTERS:
+        reason = REFUSED.get(
+            router_name(provider), f"the router {provider!r} is not known to route a Service target"
+        )
         usable = ", ".join(sorted(ROUTERS))
         found.append(
             Problem(
