@@ -8,11 +8,14 @@ take their fields from the enclosing object, and the types that decode themselve
 (``resource.Quantity`` through ``ParseQuantity``'s int64 fast path, ``intstr.IntOrString``,
 a null ``metav1.Time``). What it cannot reproduce exactly raises ``Unprintable`` naming the field:
 a timestamp that is set (Go prints its time zone tables), a quantity Go keeps as an ``inf.Dec``, raw
-managed fields, a number where Go expects another type (Go would refuse the whole object).
+managed fields, a number where Go expects another type (Go would refuse the whole object), and a field
+Flagger's Go types do not have (an API server newer than them): Go drops it, so Flagger's hash would
+not change with it, and a revision that missed a change is worse than one run too many.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -54,11 +57,14 @@ class _Printer:
     def __init__(self, out: list[str]) -> None:
         self.out = out
 
-    def value(self, name: str, v: Any, *, typed: bool, path: str, raw: bool = False) -> None:
+    def value(
+        self, name: str, v: Any, *, typed: bool, path: str, raw: bool = False, promoted: bool = False
+    ) -> None:
         """Print ``v`` (a JSON value, None for absent or null) as a Go value of type ``name``.
 
         ``raw``: ``v`` already holds Go field values by Go field name (the inside of a type that
-        decodes itself), not JSON."""
+        decodes itself), not JSON. ``promoted``: ``v`` is the enclosing object of an embedded struct,
+        whose other fields are not this struct's."""
         kind, _key, elem, unmarshaler, fields = pod_layout.TYPES[name]
         if unmarshaler and not raw:
             v = _decoded(name, v, path)
@@ -73,7 +79,7 @@ class _Printer:
         if typed:
             self.out.append(f"({name})")
         if kind == "struct":
-            self.struct(fields, v, path, raw)
+            self.struct(fields, v, path, raw, promoted)
         elif kind in ("slice", "array"):
             self.sequence(name, elem, v, path)
         elif kind == "map":
@@ -81,11 +87,19 @@ class _Printer:
         else:
             self.out.append(_scalar(kind, v, path))
 
-    def struct(self, fields: tuple[pod_layout.Field, ...], v: Any, path: str, raw: bool) -> None:
+    def struct(
+        self, fields: tuple[pod_layout.Field, ...], v: Any, path: str, raw: bool, promoted: bool
+    ) -> None:
         if v is None:
             v = {}
         if not isinstance(v, Mapping):
             raise Unprintable(path, f"Go expects an object here (got {type(v).__name__})")
+        if not raw and not promoted:
+            unknown = sorted(
+                k for k, value in v.items() if value is not None and k not in _json_names(fields)
+            )
+            if unknown:
+                raise Unprintable(_join(path, unknown[0]), "a field Flagger's Go types do not have")
         self.out.append("{")
         for i, (go_name, json_name, type_name, embedded) in enumerate(fields):
             if i:
@@ -94,7 +108,7 @@ class _Printer:
             if raw:
                 self.value(type_name, v.get(go_name), typed=True, path=_join(path, go_name), raw=True)
             elif embedded and not json_name and pod_layout.TYPES[type_name][0] == "struct":
-                self.value(type_name, v, typed=True, path=path)  # promoted fields, same object
+                self.value(type_name, v, typed=True, path=path, promoted=True)
             else:
                 got = v.get(json_name) if json_name else None
                 self.value(type_name, got, typed=True, path=_join(path, json_name or go_name))
@@ -128,6 +142,18 @@ class _Printer:
             self.out.append(f"{key}:")
             self.value(elem, v[key], typed=False, path=_join(path, key))
         self.out.append("]")
+
+
+@functools.cache
+def _json_names(fields: tuple[pod_layout.Field, ...]) -> frozenset[str]:
+    """The JSON names a struct with these fields decodes, promoted fields of embedded structs included."""
+    names: set[str] = set()
+    for _go, json_name, type_name, embedded in fields:
+        if embedded and not json_name and pod_layout.TYPES[type_name][0] == "struct":
+            names |= _json_names(pod_layout.TYPES[type_name][4])
+        elif json_name:
+            names.add(json_name)
+    return frozenset(names)
 
 
 def _scalar(kind: str, v: Any, path: str) -> str:
