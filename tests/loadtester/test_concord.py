@@ -16,7 +16,7 @@ import pytest
 from flagger_py.loadtester import concord
 from flagger_py.loadtester.remote import TaskError
 from tests.loadtester import remotes
-from tests.loadtester.helpers import metric, payload, post
+from tests.loadtester.helpers import Service, metric, payload, post
 
 KEY = "c0ncord-api-key-123"
 
@@ -349,3 +349,24 @@ def test_parse_keeps_flaggers_defaults_and_key_order() -> None:
     )
     with pytest.raises(TaskError, match="`org` is required"):
         concord.parse({"server": "http://h"})
+
+
+async def test_the_service_process_runs_it_and_logs_no_key(
+    service: Callable[..., Service], key_file: Path
+) -> None:
+    server = remotes.Concord(KEY, ["RUNNING", "FINISHED"])
+    async with server.running() as fake:
+        running = service("-timeout", "30s")
+        await asyncio.to_thread(running.wait_healthy)
+        response = await post(running.base, body=concord_task(fake.base, key_file))
+    assert response.status_code == 200, response.text
+    records = running.records()  # one JSON object per line
+    steps = ("task starting", "concord process created", "task finished")
+    assert [r["msg"] for r in records if r["msg"] in steps] == list(steps)
+    started = next(r for r in records if r["msg"] == "task starting")
+    assert (started["type"], started["task"], started["canary"]) == (
+        "concord",
+        "my org my project my repo my-entrypoint",
+        "podinfo.test",
+    )
+    assert KEY not in "\n".join(running.lines())
