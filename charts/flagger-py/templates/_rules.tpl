@@ -40,7 +40,7 @@ rbac.routers. deploy/rbac.yaml holds the same rules for every router (a test com
   resources: [trafficsplits]
   verbs: [get, list, watch, create, update, patch, delete]
 {{- end }}
-{{- if has "nginx" $routers }}
+{{- if or (has "nginx" $routers) (has "skipper" $routers) }}
 - apiGroups: [networking.k8s.io]
   resources: [ingresses]
   verbs: [get, list, watch, create, update, patch, delete]
@@ -53,6 +53,29 @@ rbac.routers. deploy/rbac.yaml holds the same rules for every router (a test com
 {{- if has "traefik" $routers }}
 - apiGroups: [traefik.io]
   resources: [traefikservices]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if has "gloo" $routers }}
+- apiGroups: [gateway.solo.io]
+  resources: [routetables]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [gloo.solo.io]
+  resources: [upstreams]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if has "apisix" $routers }}
+- apiGroups: [apisix.apache.org]
+  resources: [apisixroutes]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if has "kuma" $routers }}
+- apiGroups: [kuma.io]
+  resources: [trafficroutes]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- if has "appmesh" $routers }}
+- apiGroups: [appmesh.k8s.aws]
+  resources: [virtualnodes, virtualrouters, virtualservices]
   verbs: [get, list, watch, create, update, patch, delete]
 {{- end }}
 {{- if has "knative" $routers }}
