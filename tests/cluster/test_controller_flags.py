@@ -105,7 +105,7 @@ def test_a_lease_flagger_renews_keeps_flagger_py_waiting_until_it_expires(
             "metadata": {"name": LEASE, "namespace": ns},
             "spec": {
                 "holderIdentity": other,
-                "leaseDurationSeconds": 4,
+                "leaseDurationSeconds": 5,
                 "acquireTime": micro_time(),
                 "renewTime": micro_time(),
                 "leaseTransitions": 0,
@@ -115,23 +115,23 @@ def test_a_lease_flagger_renews_keeps_flagger_py_waiting_until_it_expires(
     # -leader-election-namespace is not where the Lease goes: with -namespace, Flagger uses that one.
     controller = flagger_py(controllers, *ELECTION, "-leader-election-namespace=kube-system")
     eventually("the controller serves /healthz", lambda: status(controller, "/healthz") == 200, 60)
-    renewals = 0
-    until = time.monotonic() + 8  # twice the Lease's duration, renewed every second as client-go does
+    renewals, renewed = 0, 0.0
+    until = time.monotonic() + 10  # twice the Lease's duration, renewed every second as client-go does
     while time.monotonic() < until:
         lease = cluster.api.get(lease_path(ns))
         lease["spec"]["renewTime"] = micro_time()
+        renewed = time.monotonic()
         cluster.api.request("PUT", lease_path(ns), lease).raise_for_status()
         renewals += 1
         assert controller.running, controller.log()
         assert status(controller, "/readyz") != 200, "flagger-py leads while another holder renews the Lease"
         time.sleep(1)
-    assert renewals >= 6
+    assert renewals >= 4
     assert holder(cluster, ns) == other
     assert f"another instance has been elected as leader: {other}" in controller.log()
     # The holder stops renewing: after leaseDurationSeconds without a change, flagger-py takes over.
-    stopped = time.monotonic()
     controller.wait_ready(30)
-    assert time.monotonic() - stopped >= 3  # it waited for the Lease to expire
+    assert time.monotonic() - renewed >= 5  # it waited for the Lease to expire
     assert holder(cluster, ns) == identity(controller)
     assert identity(controller).startswith(f"{socket.gethostname()}_")
     assert cluster.api.get(lease_path(ns))["spec"]["leaseTransitions"] == 1
