@@ -106,6 +106,21 @@ class MetricAnalyzer:
         log.info("metric providers of %s.%s are available", canary.metadata.name, canary.metadata.namespace)
         return Availability()
 
+    async def check_metrics_server(self) -> bool:
+        """Flagger's start-up check of ``-metrics-server``: logged, never fatal (Canaries may not use it)."""
+        address = redact.url(self.metrics_server)
+        provider = self._provider(MetricProviderSpec(type="prometheus", address=self.metrics_server), {})
+        try:
+            online = await provider.is_online()
+            why = "it does not answer vector(1)"
+        except FlaggerError as exc:
+            online, why = False, str(exc)
+        if online:
+            log.info("Connected to metrics server %s", address)
+        else:
+            log.error("Metrics server %s unreachable: %s", address, why)
+        return online
+
     def _unavailable(self, canary: Canary, problem: str) -> Availability:
         log.warning(
             "checking the metric providers of %s.%s: %s",

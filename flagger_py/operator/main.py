@@ -112,6 +112,7 @@ class Process:
         self.caches: Caches | None = None
         self.runner: web.AppRunner | None = None
         self.lag: asyncio.Task[None] | None = None
+        self.metrics_check: asyncio.Task[bool] | None = None
 
     async def run(self) -> int:
         settings = self.settings
@@ -149,6 +150,9 @@ class Process:
         gc.freeze()
         self.ready = True
         log.info("flagger-py %s started (namespace: %s)", __version__, settings.namespace or "all")
+        # Flagger's start-up check of -metrics-server, in the background: a slow Prometheus must not
+        # delay the controller (the result is only logged, as in Flagger).
+        self.metrics_check = asyncio.create_task(wired.analyzer.check_metrics_server(), name="metrics server")
         try:
             return await self._until_done(wired.scheduler)
         finally:
@@ -176,9 +180,10 @@ class Process:
 
     async def close(self) -> None:
         self.ready = False
-        if self.lag is not None:
-            self.lag.cancel()
-            await asyncio.gather(self.lag, return_exceptions=True)
+        for task in (self.lag, self.metrics_check):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self.caches is not None:
             await self.caches.stop()
         if self.lease is not None:

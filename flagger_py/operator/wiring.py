@@ -45,6 +45,7 @@ class Wired:
 
     scheduler: Scheduler
     outbox: Outbox
+    analyzer: MetricAnalyzer
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.scheduler.stop()
@@ -100,20 +101,21 @@ def build(
         scheduler_ref[0].written(body)
         telemetry.status_written(body)
 
+    analyzer = MetricAnalyzer(
+        lookup,
+        MetricContext(http, insecure, objects, ApiServer(api_http, client.authorization or _anonymous)),
+        settings.metrics_server,
+        settings.mesh_provider,
+        no_cross_namespace_refs=settings.no_cross_namespace_refs,
+        record=telemetry.record_check,
+        allow=allow,
+    )
     reconciler = Reconciler(
         client=client,
         workloads=targets(settings, client, caches, clock, objects),
         events=events,
         status=KubeStatus(client, written),
-        analyzer=MetricAnalyzer(
-            lookup,
-            MetricContext(http, insecure, objects, ApiServer(api_http, client.authorization or _anonymous)),
-            settings.metrics_server,
-            settings.mesh_provider,
-            no_cross_namespace_refs=settings.no_cross_namespace_refs,
-            record=telemetry.record_check,
-            allow=allow,
-        ),
+        analyzer=analyzer,
         webhooks=caller,
         notifier=QueuedNotifier(notifier, outbox),
         clock=clock,
@@ -135,7 +137,7 @@ def build(
     scheduler_ref.append(scheduler)
     telemetry.count_canaries(lambda: list(scheduler.bodies))
     telemetry.count_dropped(lambda: outbox.dropped)
-    return Wired(scheduler, outbox)
+    return Wired(scheduler, outbox, analyzer)
 
 
 def targets(

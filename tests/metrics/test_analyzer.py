@@ -360,3 +360,13 @@ async def test_availability_of_answering_providers_is_no_problem() -> None:
     lookup.add("test", "latency", "datadog", "q")
     run, _ = analyzer(lookup, Fake({}))
     assert (await run.availability(canary(SUCCESS, LATENCY))).problem == ""
+
+
+async def test_the_metrics_server_is_checked_at_start_up_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "flagger_py.analysis")
+    run, _ = analyzer(Lookup(), Fake({}))
+    assert await run.check_metrics_server()
+    assert "Connected to metrics server http://prom:9090" in caplog.text
+    down, _ = analyzer(Lookup(), Offline({}, error=ProviderUnavailable("connection refused")))
+    assert not await down.check_metrics_server()
+    assert "Metrics server http://prom:9090 unreachable: connection refused" in caplog.text
