@@ -39,7 +39,7 @@ def bad_canaries(ns: str) -> dict[str, tuple[dict[str, Any], str, str]]:
         {"name": "errors", "interval": "1m", "thresholdRange": {"max": 1},
          "templateRef": {"name": "errors", "namespace": "flagger-system"}}
     ]  # fmt: skip
-    unknown = "spec.provider: no router named 'isito' is installed; available: contour, gatewayapi:v1,"
+    unknown = "spec.provider: no router named 'isito' is installed; available: apisix, appmesh,"
     return {
         "invalid": (invalid, "InvalidSpec", "spec.analysis: stepWeights must increase (got 10 after 20)"),
         "missing": (missing, "TargetNotFound", "spec.targetRef.name: Deployment missing not found"),
@@ -152,5 +152,5 @@ def test_an_unknown_global_provider_is_named(
     assert ready["reason"] == "UnknownProvider"
     expected = "-mesh-provider (spec.provider is not set): no router named 'isito' is installed"
     assert ready["message"].startswith(
-        f"{expected}; available: contour, gatewayapi:v1, gatewayapi:v1beta1, istio"
+        f"{expected}; available: apisix, appmesh, appmesh:v1beta2, contour, gatewayapi:v1"
     )
