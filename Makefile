@@ -59,6 +59,7 @@ system-deps:
 
 testenv:
 	testenv/build.sh
+	testenv/flagger.sh
 
 lint: venv
 	$(BIN)/ruff check .

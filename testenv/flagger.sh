@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds Flagger's controller from the Go module proxy into the git-ignored test cache, for the
-# scale benchmark's side-by-side run (bench/scale): <cache>/flagger-<version>/bin/flagger, linked as
-# <cache>/bin/flagger (<cache> as in build.sh). Idempotent. Not needed by the tests.
+# Builds Flagger's controller from the Go module proxy into the git-ignored test cache:
+# <cache>/flagger-<version>/bin/flagger, linked as <cache>/bin/flagger (<cache> as in build.sh).
+# Idempotent. Used by the tests that run Flagger itself (its command line, the Lease hand-over, the
+# migration from Flagger), the side-by-side end-to-end run and the scale benchmark.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${FLAGGER_PY_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flagger-py/testenv}"

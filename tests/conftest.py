@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from flagger_py.testing.prometheus import Prometheus
-from tests.paths import CONTROL_PLANE_STARTUP, REFERENCE, THIRDPARTY_CRDS
+from tests.paths import CONTROL_PLANE_STARTUP, REFERENCE, TESTENV_BIN, THIRDPARTY_CRDS
 from tests.webhooks.server import Reply, Server
 
 # The end-to-end tests run only through `make e2e`, inside a network namespace made for them.
@@ -29,6 +29,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     missing = shared_missing()
     if missing and os.environ.get("CI") == "true":
         raise pytest.UsageError(f"{shared_message(missing)}; CI must have it")
+    if not (TESTENV_BIN / "flagger").exists() and os.environ.get("CI") == "true":
+        # The tests that run Flagger itself skip without it elsewhere; make test builds it.
+        raise pytest.UsageError(
+            f"{TESTENV_BIN / 'flagger'} missing: testenv/flagger.sh builds it; CI must have it"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
