@@ -60,6 +60,7 @@ system-deps:
 testenv:
 	testenv/build.sh
 	testenv/flagger.sh
+	testenv/flaggerhash.sh
 
 lint: venv
 	$(BIN)/ruff check .

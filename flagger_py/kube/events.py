@@ -25,7 +25,10 @@ from flagger_py.model.canary import Canary
 from flagger_py.ports import Clock
 
 log = logging.getLogger("flagger_py.events")
-COMPONENT = "flagger-py"
+COMPONENT = "flagger"
+"""Flagger's event source: alert rules and dashboards select Canary Events by it."""
+INSTANCE = "flagger-py"
+"""reportingInstance (empty on Flagger's Events): tells flagger-py's Events from Flagger's."""
 REMEMBERED = 10_000
 REPEAT_SECONDS = 60.0
 Forward = Callable[[Canary, EventType, str, int], Awaitable[None]]
@@ -131,5 +134,5 @@ class KubeEvents:
             "lastTimestamp": now,
             "source": {"component": COMPONENT},
             "reportingComponent": COMPONENT,
-            "reportingInstance": COMPONENT,
+            "reportingInstance": INSTANCE,
         }

@@ -108,7 +108,7 @@ def test_a_failing_webhook_rolls_back_and_leaves_the_primary_alone(
     warnings = [e for e in kube.events(cluster, ns) if e["type"] == "Warning"]
     assert any("Canary failed! Scaling down" in e["message"] for e in warnings)
     # The same failure on two ticks is one Event with count 2, as kubectl events dedupe.
-    halts = [e for e in warnings if "rollout check failed" in e["message"]]
+    halts = [e for e in warnings if "advancement external check" in e["message"]]
     assert len(halts) == 1
     assert halts[0]["count"] == 2
     assert not any("Copying" in m for m in kube.messages(cluster, ns))

@@ -76,7 +76,7 @@ def test_no_secret_reaches_logs_events_status_alerts_or_metrics(
     sent = next(headers for path, _, headers in hooks.requests if path.startswith("/hook"))
     assert sent["Authorization"] == "Basic " + base64.b64encode(f"ci:{s['hook user info']}".encode()).decode()
     events = [e["message"] for e in kube.events(cluster, ns)]
-    failed = next(m for m in events if "rollout check failed: smoke" in m)
+    failed = next(m for m in events if "advancement external check smoke failed" in m)
     assert f"POST http://{host}/hook?...: 403 denied: curl -H" in failed, (
         "the failure still says where and why"
     )

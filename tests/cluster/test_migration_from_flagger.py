@@ -192,9 +192,7 @@ class Samples:
 
 def flagger_py_messages(cluster: Cluster, ns: str, name: str) -> list[str]:
     return [
-        e["message"]
-        for e in kube.events(cluster, ns, name)
-        if (e.get("source") or {}).get("component") == "flagger-py"
+        e["message"] for e in kube.events(cluster, ns, name) if e.get("reportingInstance") == "flagger-py"
     ]
 
 
@@ -305,6 +303,7 @@ def flagger_restarts(cluster: Cluster, ns: str) -> int:
         for name in WORKLOADS
         for e in kube.events(cluster, ns, name)
         if (e.get("source") or {}).get("component") == "flagger"
+        and e.get("reportingInstance") != "flagger-py"
         and ("Initialization done" in e["message"] or "New revision detected" in e["message"])
     )
 
