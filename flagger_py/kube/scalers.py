@@ -1,7 +1,8 @@
 """The target's autoscaler and the primary's copy of it: HPA (autoscaling/v2) and KEDA ScaledObject.
 
 The primary's scaler is ``<scaler>-primary``, pointed at the primary, with the target scaler's
-settings and ``primaryScalerReplicas`` overrides. KEDA is paused with the
+settings and ``primaryScalerReplicas`` overrides; a ScaledObject's trigger queries are pointed at the
+primary too (``flagger_py.workload.scaled_object``). KEDA is paused with the
 ``autoscaling.keda.sh/paused-replicas: "0"`` annotation while the canary is idle; an HPA needs nothing
 (an HPA does not scale a workload at zero replicas).
 """
@@ -16,7 +17,7 @@ from flagger_py.kube import resources as r
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.owners import owned
 from flagger_py.model.canary import Canary
-from flagger_py.workload import metadata, primary
+from flagger_py.workload import metadata, primary, scaled_object
 
 KEDA_PAUSED = "autoscaling.keda.sh/paused-replicas"
 
@@ -89,18 +90,9 @@ class Scalers:
         return {"metadata": self._metadata(canary, hpa), "spec": spec}
 
     def primary_scaled_object(self, canary: Canary, so: dict[str, Any]) -> dict[str, Any]:
-        spec = copy.deepcopy(so.get("spec") or {})
-        spec["scaleTargetRef"] = {"name": primary.primary_name(canary.spec.target_ref.name)}
-        ref = canary.spec.autoscaler_ref
-        queries = dict(ref.primary_scaler_queries or {}) if ref else {}
-        for trigger in spec.get("triggers") or ():
-            query = queries.get(trigger.get("name", ""))
-            if query is not None:
-                trigger.setdefault("metadata", {})["query"] = query
-        hpa_config = (spec.get("advanced") or {}).get("horizontalPodAutoscalerConfig") or {}
-        if hpa_config.get("name"):
-            hpa_config["name"] = f"{hpa_config['name']}-primary"
-        self._override(canary, spec, "minReplicaCount", "maxReplicaCount")
+        spec = scaled_object.primary_spec(
+            so.get("spec") or {}, canary.spec.target_ref.name, canary.spec.autoscaler_ref
+        )
         return {"metadata": self._metadata(canary, so), "spec": spec}
 
     def _override(self, canary: Canary, spec: dict[str, Any], min_key: str, max_key: str) -> None:
