@@ -23,6 +23,7 @@ from flagger_py.model.metric_template import MetricProviderSpec, MetricTemplate
 from flagger_py.plugins import Registry, registry
 from flagger_py.ports import MetricProvider
 from flagger_py.ports.metrics import MetricContext
+from flagger_py.workload import knative
 
 CACHED_PROVIDERS = 256
 log = logging.getLogger("flagger_py.analysis")
@@ -131,9 +132,9 @@ class MetricAnalyzer:
         return Availability(problem)
 
     async def measure(self, canary: Canary, metric: Metric) -> verdicts.Result:
-        values = template.Variables.of(canary, metric)
         window = (metric.interval or template.DEFAULT_INTERVAL).seconds
         try:
+            values = template.Variables.of(canary, metric, await self._knative_revision(canary))
             source = await self._source(canary, metric)
             rendered = template.render(source.query, source.encode(values) if source.encode else values)
         except FlaggerError as exc:
@@ -151,6 +152,22 @@ class MetricAnalyzer:
             return verdicts.Failure(str(exc))
         self.health.answered(source.backend)
         return verdicts.Value(value)
+
+    async def _knative_revision(self, canary: Canary) -> str | None:
+        """With provider knative (the canary's, or the controller's), the Knative Service's latest
+        created revision, read as Flagger reads it for every metric check."""
+        if "knative" not in (canary.spec.provider, self.mesh_provider):
+            return None
+        ns, name = canary.metadata.namespace or "default", canary.spec.target_ref.name
+        found = None
+        if self.context.cluster is not None:
+            found = await self.context.cluster.get(knative.API, knative.SERVICE, ns, name)
+        revision = knative.latest_created(found) if found is not None else None
+        if revision is None:
+            raise FlaggerError(
+                f"Error fetching Knative service {ns}/{name}: it has no latest created revision"
+            )
+        return revision
 
     async def _source(self, canary: Canary, metric: Metric) -> Source:
         home = canary.metadata.namespace or "default"

@@ -20,6 +20,7 @@ from flagger_py.errors import KubeError, Problem
 from flagger_py.kube.workloads import DEFAULT_DEADLINE, TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary
 from flagger_py.ports import ALL_PRIMARY, Clock, ClusterObjects, Revision
+from flagger_py.workload import flagger_hash
 from flagger_py.workload import knative as kn
 
 
@@ -67,7 +68,7 @@ class KnativeWorkloads:
 
     async def revision(self, canary: Canary) -> Revision:
         _, latest = await self.latest(canary)
-        return Revision(latest, {})
+        return Revision(flagger_hash.string_hash(latest), {})  # Flagger's ComputeHash of the name
 
     async def readiness(self, canary: Canary, which: Literal["primary", "canary"]) -> Readiness:
         service = await self.service(canary)

@@ -30,7 +30,9 @@ class Variables:
     variables: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, canary: Canary, metric: Metric) -> Variables:
+    def of(cls, canary: Canary, metric: Metric, knative_revision: str | None = None) -> Variables:
+        """The variables of ``metric``; with provider knative, ``{{ route }}`` is ``knative_revision``,
+        the Knative Service's latest created revision, as Flagger's scheduler fills it."""
         spec = canary.spec
         target = spec.target_ref.name
         service = (spec.service.name if spec.service else None) or target
@@ -40,18 +42,10 @@ class Variables:
             target=target,
             service=service,
             ingress=spec.ingress_ref.name if spec.ingress_ref else target,
-            route=_knative_revision(canary) or (spec.route_ref.name if spec.route_ref else target),
+            route=knative_revision or (spec.route_ref.name if spec.route_ref else target),
             interval=(metric.interval or DEFAULT_INTERVAL).text,
             variables=dict(metric.template_variables or {}),
         )
-
-
-def _knative_revision(canary: Canary) -> str | None:
-    """With provider knative, Flagger's ``{{ route }}`` is the canary revision (the Service's
-    latestCreatedRevisionName), which the status records as lastAppliedSpec while analysing."""
-    if canary.spec.provider != "knative" or canary.status is None:
-        return None
-    return canary.status.last_applied_spec or None
 
 
 def render(query: str, values: Variables) -> str:

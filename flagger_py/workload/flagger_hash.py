@@ -79,6 +79,12 @@ def _as_daemonset_controller_passes(template: Mapping[str, Any]) -> dict[str, An
     return out
 
 
+def string_hash(text: str) -> str:
+    """Flagger's ComputeHash of a Go string (spew prints it ``(string)<text>``): a Knative canary's
+    ``lastAppliedSpec`` is this hash of its revision name."""
+    return safe_encode(str(fnv32a(b"(string)" + text.encode())))
+
+
 def fnv32a(data: bytes) -> int:
     h = FNV32_OFFSET
     for byte in data:

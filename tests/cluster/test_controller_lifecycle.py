@@ -107,6 +107,10 @@ def test_a_failing_webhook_rolls_back_and_leaves_the_primary_alone(
     assert stalled["status"] == "True"
     warnings = [e for e in kube.events(cluster, ns) if e["type"] == "Warning"]
     assert any("Canary failed! Scaling down" in e["message"] for e in warnings)
+    # Flagger's event source, so that alert rules written for Flagger select these Events too
+    assert {
+        (e["source"]["component"], e["reportingComponent"], e["reportingInstance"]) for e in warnings
+    } == {("flagger", "flagger", "flagger-py")}
     # The same failure on two ticks is one Event with count 2, as kubectl events dedupe.
     halts = [e for e in warnings if "advancement external check" in e["message"]]
     assert len(halts) == 1

@@ -370,3 +370,43 @@ async def test_the_metrics_server_is_checked_at_start_up_and_logged(caplog: pyte
     down, _ = analyzer(Lookup(), Offline({}, error=ProviderUnavailable("connection refused")))
     assert not await down.check_metrics_server()
     assert "Metrics server http://prom:9090 unreachable: connection refused" in caplog.text
+
+
+async def test_knative_route_is_the_service_s_latest_created_revision_read_each_check() -> None:
+    """Flagger reads the Knative Service for every metric check and fills ``{{ route }}`` with its
+    status.latestCreatedRevisionName; without it the check fails, naming the Service."""
+    objects = MemoryObjects()
+    fake = Fake({})
+    plugins = Registry("metric provider", "test", entries=list)
+    plugins._loaded["prometheus"] = Factory(fake)
+    client = httpx.AsyncClient()
+    run = MetricAnalyzer(
+        Lookup(), MetricContext(client, client, objects), "http://prom:9090", "istio", providers=plugins
+    )
+    body = canary(SUCCESS).model_dump(by_alias=True, exclude_none=True)
+    body["spec"] |= {
+        "provider": "knative",
+        "targetRef": {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": "podinfo"},
+    }
+    knative = Canary.model_validate(body)
+    (check,) = await run.run(knative)
+    assert not check.passed
+    assert check.message == (
+        "metric request-success-rate could not be queried: "
+        "Error fetching Knative service test/podinfo: it has no latest created revision"
+    )
+    service = {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Service",
+        "metadata": {"name": "podinfo", "namespace": "test"},
+        "status": {"latestCreatedRevisionName": "podinfo-00002"},
+    }
+    objects.seed([service])
+    query = template.render(
+        builtin.OBSERVERS["knative"].success_rate,
+        template.Variables.of(knative, Metric.model_validate(SUCCESS), "podinfo-00002"),
+    )
+    fake.answers[query] = 99.9
+    (check,) = await run.run(knative)
+    assert check.passed, check.message
+    assert 'envoy_cluster_name=~"test/podinfo-00002"' in fake.queries[-1][0]

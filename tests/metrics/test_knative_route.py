@@ -46,9 +46,10 @@ def test_the_queries_are_flagger_s_up_to_whitespace() -> None:
 
 
 def test_route_is_the_canary_revision_while_analysing() -> None:
-    canary = knative_canary(phase="Progressing", lastAppliedSpec="podinfo-00002")
+    canary = knative_canary(phase="Progressing", lastAppliedSpec="5498f4fcd6")
     metric = Metric.model_validate({"name": "request-success-rate", "interval": "1m"})
-    query = template.render(builtin.OBSERVERS["knative"].success_rate, template.Variables.of(canary, metric))
+    values = template.Variables.of(canary, metric, knative_revision="podinfo-00002")
+    query = template.render(builtin.OBSERVERS["knative"].success_rate, values)
     assert 'envoy_cluster_name=~"test/podinfo-00002"' in query
     assert 'podinfo"' not in query
 

@@ -15,6 +15,7 @@ from flagger_py.model.canary import Canary
 from flagger_py.ports import Routes
 from flagger_py.testing.memory import VirtualClock
 from flagger_py.workload import knative as kn
+from flagger_py.workload.flagger_hash import string_hash
 from tests.routers.knative_fakes import API, KnativeObjects, new_revision, revision, service
 
 NS = "kn"
@@ -40,12 +41,15 @@ def setup(*objs: dict[str, Any]) -> tuple[KnativeObjects, KnativeWorkloads, Virt
 
 
 def test_the_revision_is_the_latest_one_knative_created() -> None:
+    """As Flagger's: lastAppliedSpec is ComputeHash of the revision name (printed by Go's Flagger 1.44:
+    podinfo-00001 -> 5498f4fcd6), so a Knative Canary taken over from Flagger is not analysed again."""
     objects, workloads, _ = setup()
     c = canary()
-    assert asyncio.run(workloads.revision(c)).hash == "podinfo-00001"
+    assert asyncio.run(workloads.revision(c)).hash == "5498f4fcd6"
     new_revision(objects, NS, "podinfo-00002")
     found = asyncio.run(workloads.revision(c))
-    assert (found.hash, dict(found.configs)) == ("podinfo-00002", {})
+    assert (found.hash, dict(found.configs)) == (string_hash("podinfo-00002"), {})
+    assert found.hash != "5498f4fcd6"
 
 
 def test_initialization_makes_the_latest_revision_the_primary() -> None:
