@@ -1,15 +1,19 @@
 """The controller's own Prometheus metrics, served on /metrics.
 
-Flagger's series keep their names, labels and values, so existing dashboards and alert rules keep
-working: ``flagger_info``, ``flagger_canary_total``, ``flagger_canary_status``, ``flagger_canary_weight``,
-``flagger_canary_duration_seconds``, ``flagger_canary_metric_analysis``, ``flagger_canary_successes_total``,
-``flagger_canary_failures_total``. Ours start with ``flagger_py_``: the phase of each canary, its failed
-checks, whole-release durations by outcome, event-loop lag, API requests and undelivered alerts.
+Flagger 1.44's series (``pkg/metrics/recorder.go``) keep their names, types, help texts, labels and
+values, and are set on the ticks where Flagger's controller sets them, so existing dashboards and alert
+rules keep working: ``flagger_info``, ``flagger_canary_total``, ``flagger_canary_status``,
+``flagger_canary_weight``, ``flagger_canary_duration_seconds``, ``flagger_canary_metric_analysis``,
+``flagger_canary_successes_total``, ``flagger_canary_failures_total``. As in Flagger, their ``name``
+label (and the ``workload`` of the weights, ``<target>`` and ``<target>-primary``) is the target's
+name, ``spec.targetRef.name``, not the Canary's. Ours start with ``flagger_py_``: the phase of each
+canary (which also maps a Canary to its target), its failed checks, whole-release durations by
+outcome, event-loop lag, API requests and undelivered alerts.
 
 Cardinality is bounded: per-canary series carry only name and namespace (plus the metric name of a
-check or the current phase) and are removed when the Canary is deleted; release durations carry only
-the outcome. Like Flagger's (Go) exposition, counters and histograms have no ``_created`` series: a
-thousand canaries would add two thousand lines that no Flagger dashboard reads.
+check, the release labels or the current phase) and are removed when the Canary is deleted; release
+durations carry only the outcome. Like Flagger's (Go) exposition, counters and histograms have no
+``_created`` series: a thousand canaries would add two thousand lines that no Flagger dashboard reads.
 """
 
 from __future__ import annotations
@@ -30,26 +34,75 @@ from prometheus_client import (
     generate_latest,
 )
 
-from flagger_py.domain import settings
+from flagger_py.domain import actions as act
+from flagger_py.domain import phases
 from flagger_py.domain.verdicts import DURATION, Check
+from flagger_py.domain.weights import ALL_CANARY, ALL_PRIMARY, Routes
 from flagger_py.engine.tick import TickResult
-from flagger_py.model.canary import Canary
+from flagger_py.model.canary import Analysis, Canary
 from flagger_py.workload.readiness import epoch
 
 # Flagger's flagger_canary_status: 0 Progressing, 2 Failed, 1 anything else.
 STATUS_PROGRESSING, STATUS_OTHER, STATUS_FAILED = 0, 1, 2
 OUTCOMES = {"promoted": "promoted", "rolled back": "rolled_back", "skipped": "skipped"}
+# Flagger's analysis_status label: a release ended after an analysis, or with the analysis skipped.
+ANALYSIS_COMPLETED, ANALYSIS_SKIPPED = "completed", "skipped"
 # Flagger's tick-duration buckets (client_golang's DefBuckets), so its dashboards' `le` selectors match.
 GO_DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 RELEASE_BUCKETS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
 LAG_PERIOD_SECONDS = 0.25
 LAG_WINDOW_SECONDS = 10.0
 
+Key = tuple[str, str]
+"""(name, namespace) of a Canary."""
+
 
 def status_value(phase: str) -> int:
     if phase == "Progressing":
         return STATUS_PROGRESSING
     return STATUS_FAILED if phase == "Failed" else STATUS_OTHER
+
+
+def deployment_strategy(analysis: Analysis | None) -> str:
+    """Flagger's ``Canary.DeploymentStrategy()``, from the spec alone: ``ab-testing`` with match
+    conditions and iterations, ``blue-green`` with iterations, ``canary`` otherwise (the kubernetes
+    provider, which runs every analysis as blue/green, does not change the label)."""
+    if analysis is None or not analysis.iterations:
+        return "canary"
+    return "ab-testing" if analysis.match else "blue-green"
+
+
+def reported_routes(canary: Canary, result: TickResult) -> Routes | None:
+    """The weights Flagger's ``SetWeight`` leaves after this tick: the routes last set, else the routes
+    read (None when the tick read none: the canary was not advancing or the primary not ready).
+
+    For the kubernetes provider Flagger reads its no-op router, which answers all to the canary while
+    the run has iterations and all to the primary otherwise.
+    """
+    if result.error is None:
+        set_routes = [a.routes for a in result.decision.actions if isinstance(a, act.SetRoutes)]
+        if set_routes:
+            return set_routes[-1]
+    if result.observations.routes is None:
+        return None
+    if canary.spec.provider == "kubernetes":
+        return ALL_CANARY if canary.status is not None and canary.status.iterations > 0 else ALL_PRIMARY
+    return result.observations.routes
+
+
+def analysed(canary: Canary, result: TickResult) -> bool:
+    """Whether Flagger observes ``flagger_canary_duration_seconds`` for this tick: it reached the
+    analysis (pre-rollout or rollout hooks, metric checks, the next step) of a Progressing or
+    WaitingPromotion canary, without ending the release first."""
+    before = canary.status.phase if canary.status is not None else ""
+    ready = result.observations.canary
+    return (
+        before in phases.ANALYSING
+        and not canary.spec.skip_analysis
+        and ready is not None
+        and ready.ready
+        and not any(isinstance(a, act.RecordRelease) for a in result.decision.actions)
+    )
 
 
 class Telemetry:
@@ -59,47 +112,50 @@ class Telemetry:
         disable_created_metrics()  # type: ignore[no-untyped-call]  # process-wide; our only registry
         self.registry = r = CollectorRegistry()
         self.info = Gauge(
-            "flagger_info", "Version of the controller", ["version", "mesh_provider"], registry=r
-        )
-        self.total = Gauge("flagger_canary_total", "Canaries per namespace", ["namespace"], registry=r)
-        self.status = Gauge(
-            "flagger_canary_status",
-            "Last status of a canary: 0 progressing, 1 other (initialized, succeeded, waiting...), 2 failed",
-            ["name", "namespace"],
+            "flagger_info",
+            "Flagger version and mesh provider information",
+            ["version", "mesh_provider"],
             registry=r,
         )
+        self.total = Gauge("flagger_canary_total", "Total number of canary object", ["namespace"], registry=r)
+        self.status = Gauge(
+            "flagger_canary_status", "Last canary analysis result", ["name", "namespace"], registry=r
+        )
         self.weight = Gauge(
-            "flagger_canary_weight", "Traffic weight of a workload", ["workload", "namespace"], registry=r
+            "flagger_canary_weight",
+            "The virtual service destination weight current value",
+            ["workload", "namespace"],
+            registry=r,
         )
         self.duration = Histogram(
             "flagger_canary_duration_seconds",
-            "Wall time of an analysis tick",
+            "Seconds spent performing canary analysis.",
             ["name", "namespace"],
             buckets=GO_DEFAULT_BUCKETS,
             registry=r,
         )
         self.successes = Counter(
             "flagger_canary_successes",
-            "Releases that ended in promotion",
+            "Total number of canary successes",
             ["name", "namespace", "deployment_strategy", "analysis_status"],
             registry=r,
         )
         self.failures = Counter(
             "flagger_canary_failures",
-            "Releases that were rolled back",
-            ["name", "namespace", "deployment_strategy"],
+            "Total number of canary failures",
+            ["name", "namespace", "deployment_strategy", "analysis_status"],
             registry=r,
         )
         self.metric_analysis = Gauge(
             "flagger_canary_metric_analysis",
-            "Last result of each metric check (request-duration in seconds)",
+            "Last canary analysis result per metric",
             ["name", "namespace", "metric"],
             registry=r,
         )
         self.phase = Gauge(
             "flagger_py_canary_phase",
-            "1 for the current phase of each canary",
-            ["name", "namespace", "phase"],
+            "1 for the current phase of each canary; target is its spec.targetRef.name",
+            ["name", "namespace", "target", "phase"],
             registry=r,
         )
         self.failed_checks = Gauge(
@@ -138,10 +194,10 @@ class Telemetry:
         self._counted: Tally[str] = Tally()
         self._canaries: Callable[[], Iterable[tuple[str, str]]] | None = None
         self._dropped: Callable[[], int] | None = None
-        self._phases: dict[tuple[str, str], str] = {}
-        self._weights: dict[tuple[str, str], str] = {}
-        self._checks: dict[tuple[str, str], set[str]] = {}
-        self._releases: dict[tuple[str, str], set[tuple[Counter, tuple[str, ...]]]] = {}
+        self._targets: dict[Key, str] = {}
+        self._phases: dict[Key, tuple[str, str]] = {}
+        self._checks: dict[Key, set[str]] = {}
+        self._releases: dict[Key, set[tuple[Counter, tuple[str, ...]]]] = {}
 
     # --- sources read when /metrics is rendered ---------------------------------------------------
 
@@ -188,45 +244,48 @@ class Telemetry:
         if check.value is None:
             return
         value = check.value / 1000 if check.metric == DURATION else check.value
-        key = (canary.metadata.name, canary.metadata.namespace or "default")
-        self.metric_analysis.labels(*key, check.metric).set(value)
+        key, target = self._bind(canary)
+        self.metric_analysis.labels(target, key[1], check.metric).set(value)
         self._checks.setdefault(key, set()).add(check.metric)
 
     def status_written(self, body: Mapping[str, Any]) -> None:
-        """A Canary status we wrote: its phase, weights and failed checks."""
+        """A Canary status we wrote: its phase and failed checks (flagger-py's own series)."""
         meta, status = body.get("metadata") or {}, body.get("status") or {}
         key = (str(meta.get("name")), str(meta.get("namespace") or "default"))
         phase = str(status.get("phase") or "")
-        self.status.labels(*key).set(status_value(phase))
+        target = str(((body.get("spec") or {}).get("targetRef") or {}).get("name") or "")
         if phase:
             old = self._phases.get(key)
-            if old is not None and old != phase:
-                self.phase.remove(*key, old)
-            self.phase.labels(*key, phase).set(1)
-            self._phases[key] = phase
+            if old is not None and old != (target, phase):
+                _remove(self.phase, (*key, *old))
+            self.phase.labels(*key, target, phase).set(1)
+            self._phases[key] = (target, phase)
         self.failed_checks.labels(*key).set(int(status.get("failedChecks") or 0))
-        target = ((body.get("spec") or {}).get("targetRef") or {}).get("name")
-        if target:
-            weight = int(status.get("canaryWeight") or 0)
-            self.weight.labels(target, key[1]).set(weight)
-            self.weight.labels(f"{target}-primary", key[1]).set(100 - weight)
-            self._weights[key] = target
 
     def ticked(self, canary: Canary, result: TickResult, seconds: float) -> None:
-        """One analysis tick: its duration, and the release it ended, if any."""
-        name, namespace = canary.metadata.name, canary.metadata.namespace or "default"
-        self.duration.labels(name, namespace).observe(seconds)
+        """One tick, recorded as Flagger's controller records it: the status from the phase, the
+        weights the routes were left at, the analysis duration, and the release it ended, if any."""
+        if canary.spec.suspend:  # Flagger returns before recording anything
+            return
+        key, target = self._bind(canary)
+        namespace = key[1]
+        phase = result.decision.status.phase
+        if phase not in ("", "Initializing"):  # Flagger records a canary from its initialization on
+            self.status.labels(target, namespace).set(status_value(phase))
+        routes = reported_routes(canary, result)
+        if routes is not None:
+            self.weight.labels(f"{target}-primary", namespace).set(routes.primary)
+            self.weight.labels(target, namespace).set(routes.canary)
+        if analysed(canary, result):
+            self.duration.labels(target, namespace).observe(seconds)
         outcome = result.released
         if outcome is None:
             return
-        strategy = settings.strategy(canary.spec.analysis, canary.spec.provider)
-        if outcome == "rolled back":
-            self.failures.labels(name, namespace, strategy).inc()
-            self._releases.setdefault((name, namespace), set()).add((self.failures, (strategy,)))
-        else:
-            status = "skipped" if outcome == "skipped" else "completed"
-            self.successes.labels(name, namespace, strategy, status).inc()
-            self._releases.setdefault((name, namespace), set()).add((self.successes, (strategy, status)))
+        strategy = deployment_strategy(canary.spec.analysis)
+        counter = self.failures if outcome == "rolled back" else self.successes
+        labels = (strategy, ANALYSIS_SKIPPED if outcome == "skipped" else ANALYSIS_COMPLETED)
+        counter.labels(target, namespace, *labels).inc()
+        self._releases.setdefault(key, set()).add((counter, labels))
         started = _run_started(canary)
         if started is not None:
             self.releases.labels(OUTCOMES[outcome]).observe(max(0.0, time.time() - started))
@@ -235,19 +294,40 @@ class Telemetry:
         """The Canary is gone: drop its series, release counters included (Prometheus keeps their
         history; a controller that kept them would grow with every Canary ever created)."""
         key = (name, namespace)
-        for gauge in (self.status, self.failed_checks, self.duration):
-            _remove(gauge, key)
+        _remove(self.failed_checks, key)
         phase = self._phases.pop(key, None)
         if phase is not None:
-            _remove(self.phase, (*key, phase))
-        for counter, rest in self._releases.pop(key, set()):
-            _remove(counter, (*key, *rest))
-        for metric in self._checks.pop(key, set()):
-            _remove(self.metric_analysis, (*key, metric))
-        target = self._weights.pop(key, None)
-        if target is not None:
-            _remove(self.weight, (target, namespace))
-            _remove(self.weight, (f"{target}-primary", namespace))
+            _remove(self.phase, (*key, *phase))
+        self._drop_target_series(key)
+        self._targets.pop(key, None)
+
+    def _bind(self, canary: Canary) -> tuple[Key, str]:
+        """The Canary's key and target; a Canary moved to another target leaves the old one's series."""
+        key = (canary.metadata.name, canary.metadata.namespace or "default")
+        target = canary.spec.target_ref.name
+        if self._targets.get(key, target) != target:
+            self._drop_target_series(key)
+        self._targets[key] = target
+        return key, target
+
+    def _drop_target_series(self, key: Key) -> None:
+        """Remove the Flagger series (labelled with the target) of one Canary, unless another Canary
+        of the namespace has the same target (Flagger warns about such pairs; they share series)."""
+        target = self._targets.get(key)
+        releases, checks = self._releases.pop(key, set()), self._checks.pop(key, set())
+        if target is None or any(
+            t == target and k[1] == key[1] and k != key for k, t in self._targets.items()
+        ):
+            return
+        labels = (target, key[1])
+        _remove(self.status, labels)
+        _remove(self.duration, labels)
+        for counter, rest in releases:
+            _remove(counter, (*labels, *rest))
+        for check in checks:
+            _remove(self.metric_analysis, (*labels, check))
+        _remove(self.weight, labels)
+        _remove(self.weight, (f"{target}-primary", key[1]))
 
     async def measure_loop_lag(self) -> None:
         """Forever: how late a short sleep wakes up; the gauge shows the worst over the window."""
