@@ -1,6 +1,7 @@
 """The Grafana dashboard: every panel's query runs on a real Prometheus scraping the controller's own
 /metrics (a real Telemetry after a promoted and a rolled-back release) and Istio-shaped series, and
-every panel shows data."""
+every panel shows data. The canaries are named apart from their targets: Flagger's series carry the
+target's name, ours the Canary's, and the Target variable joins the two."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any
 
 from flagger_py.domain import actions as act
 from flagger_py.domain.machine import Decision
-from flagger_py.domain.observations import Observations
+from flagger_py.domain.observations import READY, Observations
 from flagger_py.domain.verdicts import Check
+from flagger_py.domain.weights import Routes
 from flagger_py.engine.tick import TickResult
 from flagger_py.model.canary import Canary, CanaryStatus
 from flagger_py.operator.telemetry import Telemetry
@@ -21,20 +23,27 @@ from flagger_py.testing.prometheus import Exporter, Prometheus
 from tests.paths import CHARTS
 
 DASHBOARD = json.loads((CHARTS / "flagger-py" / "dashboards" / "flagger-py.json").read_text())
-VARIABLES = {"$namespace": "test", "$canary": "podinfo", "$__rate_interval": "1m", "$__range": "1h"}
+VARIABLES = {
+    "$namespace": "test",
+    "$canary": "web",
+    "$target": "podinfo",
+    "$__rate_interval": "1m",
+    "$__range": "1h",
+}
+TARGETS = {"web": "podinfo", "other": "api"}
 
 
-def canary(name: str) -> Canary:
+def canary(name: str, phase: str = "Progressing") -> Canary:
     since = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Canary.model_validate(
         {
             "metadata": {"name": name, "namespace": "test"},
             "spec": {
-                "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": TARGETS[name]},
                 "analysis": {"interval": "1m", "threshold": 5, "stepWeight": 10},
             },
             "status": {
-                "phase": "Progressing",
+                "phase": phase,
                 "conditions": [
                     {
                         "type": "Reconciling",
@@ -51,15 +60,20 @@ def canary(name: str) -> Canary:
 def telemetry() -> Telemetry:
     t = Telemetry()
     t.info.labels("0.1.0", "istio").set(1)
-    t.count_canaries(lambda: [("test", "podinfo"), ("test", "other")])
+    t.count_canaries(lambda: [("test", "web"), ("test", "other")])
     t.count_requests(lambda: {"get": 10, "patch": 4})
     t.count_dropped(lambda: 0)
-    for name, outcome, phase in (("podinfo", "promoted", "Succeeded"), ("other", "rolled back", "Failed")):
-        body = {"metadata": {"name": name, "namespace": "test"}, "spec": {"targetRef": {"name": name}}}
+    for name, outcome, phase in (("web", "promoted", "Succeeded"), ("other", "rolled back", "Failed")):
+        meta = {"name": name, "namespace": "test"}
+        body = {"metadata": meta, "spec": {"targetRef": {"name": TARGETS[name]}}}
         t.status_written({**body, "status": {"phase": "Progressing", "canaryWeight": 20, "failedChecks": 1}})
         t.record_check(canary(name), Check("request-success-rate", True, "", 99.5))
-        decision = Decision(CanaryStatus(phase=phase), (act.RecordRelease(outcome),), 60.0)  # type: ignore[arg-type]
-        t.ticked(canary(name), TickResult(decision, Observations(revision="r")), 0.02)
+        seen = Observations(revision="r", routes=Routes(80, 20), canary=READY)
+        step = Decision(CanaryStatus(phase="Progressing"), (act.SetRoutes(Routes(80, 20)),), 60.0)
+        t.ticked(canary(name), TickResult(step, seen), 0.02)  # an analysis tick
+        before = "Finalising" if outcome == "promoted" else "Progressing"
+        end = Decision(CanaryStatus(phase=phase), (act.RecordRelease(outcome),), 60.0)  # type: ignore[arg-type]
+        t.ticked(canary(name, before), TickResult(end, seen), 0.02)
     t.loop_lag.set(0.003)
     return t
 
@@ -113,6 +127,19 @@ def test_variables_read_series_the_controller_exports() -> None:
         if variable["type"] == "query":
             metric = variable["definition"].split("(", 1)[1].split("{")[0].split(",")[0].strip()
             assert metric in exported, variable["name"]
+
+
+def test_the_target_variable_is_the_target_of_the_chosen_canary(
+    prometheus: Callable[[list[str]], Prometheus],
+) -> None:
+    controller = telemetry()
+    variable = next(v for v in DASHBOARD["templating"]["list"] if v["name"] == "target")
+    selector = variable["definition"].removeprefix("label_values(").rsplit(",", 1)[0]
+    with Exporter(lambda: controller.render().decode()) as own:
+        prom = prometheus([own.address])
+        prom.wait_for_scrape()
+        found = prom.query(substituted(selector))["result"]
+    assert [r["metric"]["target"] for r in found] == ["podinfo"]
 
 
 def test_panels_are_laid_out_without_overlap() -> None:
