@@ -15,6 +15,7 @@ from flagger_py.domain import settings as analysis_settings
 from flagger_py.domain.observations import Readiness
 from flagger_py.errors import KubeNotFound, Problem, SpecError
 from flagger_py.kube import resources as r
+from flagger_py.kube import unmanaged_metadata
 from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.owners import owned, owned_by
@@ -141,6 +142,7 @@ class KubeWorkloads:
         selector = self.selector(canary, target)
         ns = _namespace(canary)
         wanted = services.services(spec, ns, selector, target["spec"]["template"].get("spec"))
+        unmanaged = spec.service.unmanaged_metadata
         for role, generated in wanted.items():
             if role == "apex" and not apex:
                 continue
@@ -148,8 +150,9 @@ class KubeWorkloads:
             if role == "apex" and existing is not None and not owned_by(existing, canary):
                 svc = _takeover(generated, existing)
             else:
-                svc = owned(generated, canary)
+                svc = owned(services.keep_unmanaged(generated, existing, unmanaged), canary)
             if existing is None or not _contains(existing, svc):
+                svc = await unmanaged_metadata.kept(self.client, svc, existing, unmanaged)
                 await self.client.apply(r.SERVICES, svc, force=True)
 
     async def ensure_primary(self, canary: Canary) -> None:

@@ -1,14 +1,29 @@
-"""The apex, ``-primary`` and ``-canary`` ClusterIP Services of a canary (Flagger's KubernetesRouter)."""
+"""The apex, ``-primary`` and ``-canary`` ClusterIP Services of a canary (Flagger's KubernetesRouter),
+and the label and annotation keys of ``spec.service.unmanagedMetadata`` that flagger-py leaves to others.
+
+An unmanaged key present on the Service in the cluster keeps its value there, also when the Canary's
+``service.apex``/``primary``/``canary`` metadata sets it: flagger-py applies the live value (it never
+changes it) or leaves the key out of what it applies (it never claims it). Left out is a key
+flagger-py does not set and does not own, so whoever wrote it can change or remove it; a key
+flagger-py owns (server-side apply would delete it with the next apply that leaves it out) is applied
+with its live value instead. An unmanaged key absent from the Service is set when the Canary sets it,
+as Flagger does. The Flux opt-out annotations are always set (as Flagger re-adds them).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import copy
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal
 
-from flagger_py.model.canary import CanarySpec, CustomMetadata
+from flagger_py.model.canary import CanarySpec, CustomMetadata, UnmanagedMetadata
 from flagger_py.workload.metadata import FLUX_OPT_OUT
 
 Role = Literal["apex", "primary", "canary"]
+Field = Literal["labels", "annotations"]
+FIELDS: tuple[Field, ...] = ("labels", "annotations")
+MetadataKey = tuple[Field, str]
+"""A label or annotation key, as ``("labels", "team")``."""
 SIDECARS = ("istio-proxy", "envoy")
 
 
@@ -53,7 +68,69 @@ def services(
     return out
 
 
-def _custom(custom: CustomMetadata | None, field: Literal["labels", "annotations"]) -> dict[str, str]:
+def _listed(unmanaged: UnmanagedMetadata | None) -> list[MetadataKey]:
+    if unmanaged is None:
+        return []
+    keys: list[MetadataKey] = [("labels", k) for k in unmanaged.labels or ()]
+    return keys + [("annotations", k) for k in unmanaged.annotations or () if k not in FLUX_OPT_OUT]
+
+
+def _meta(obj: Mapping[str, Any] | None, field: Field) -> Mapping[str, Any]:
+    found = ((obj or {}).get("metadata") or {}).get(field)
+    return found if isinstance(found, Mapping) else {}
+
+
+def unclaimed(
+    wanted: Mapping[str, Any], existing: Mapping[str, Any] | None, unmanaged: UnmanagedMetadata | None
+) -> list[MetadataKey]:
+    """The unmanaged keys present on ``existing`` that ``wanted`` leaves out: applying ``wanted``
+    deletes those of them flagger-py owns (``owned_keys`` of the live Service says which)."""
+    return [
+        (field, key)
+        for field, key in _listed(unmanaged)
+        if key in _meta(existing, field) and key not in _meta(wanted, field)
+    ]
+
+
+def keep_unmanaged(
+    wanted: Mapping[str, Any],
+    existing: Mapping[str, Any] | None,
+    unmanaged: UnmanagedMetadata | None,
+    owned: Collection[MetadataKey] = (),
+) -> dict[str, Any]:
+    """``wanted`` with every unmanaged key present on ``existing`` at its live value, where ``wanted``
+    sets it or flagger-py owns it (``owned``); the other unmanaged keys stay out of ``wanted``."""
+    out = copy.deepcopy(dict(wanted))
+    meta = out.setdefault("metadata", {})
+    for field, key in _listed(unmanaged):
+        live = _meta(existing, field)
+        if key not in live:
+            continue
+        if key in (meta.get(field) or {}) or (field, key) in owned:
+            meta[field] = {**(meta.get(field) or {}), key: live[key]}
+    return out
+
+
+def owned_keys(service: Mapping[str, Any], manager: str) -> set[MetadataKey]:
+    """The label and annotation keys ``manager`` holds by server-side apply on ``service`` (read from
+    its ``metadata.managedFields``)."""
+    found: set[MetadataKey] = set()
+    for entry in (service.get("metadata") or {}).get("managedFields") or ():
+        if (
+            not isinstance(entry, Mapping)
+            or entry.get("manager") != manager
+            or entry.get("operation") != "Apply"
+        ):
+            continue
+        fields = ((entry.get("fieldsV1") or {}).get("f:metadata")) or {}
+        for field in FIELDS:
+            for name in fields.get(f"f:{field}") or {}:
+                if name.startswith("f:"):
+                    found.add((field, name[2:]))
+    return found
+
+
+def _custom(custom: CustomMetadata | None, field: Field) -> dict[str, str]:
     return dict(getattr(custom, field) or {}) if custom is not None else {}
 
 
