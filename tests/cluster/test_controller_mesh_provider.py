@@ -19,12 +19,17 @@ from tests.cluster.test_controller_telemetry import get, scrape
 
 
 @pytest.mark.parametrize(
-    ("analysis", "iterations"),
-    [({"stepWeight": 10, "maxWeight": 30}, 10), ({"iterations": 2}, 2)],
+    ("analysis", "iterations", "strategy"),
+    [({"stepWeight": 10, "maxWeight": 30}, 10, "canary"), ({"iterations": 2}, 2, "blue-green")],
     ids=["stepWeight", "iterations"],
 )
 def test_a_canary_without_provider_promotes_on_the_kubernetes_default(
-    flagger_crds: Cluster, namespace: str, controllers: Controllers, analysis: dict[str, Any], iterations: int
+    flagger_crds: Cluster,
+    namespace: str,
+    controllers: Controllers,
+    analysis: dict[str, Any],
+    iterations: int,
+    strategy: str,
 ) -> None:
     cluster, ns = flagger_crds, namespace
     cluster.api.apply(workloads.deployment(ns, replicas=1, image="podinfo:6.0.0"))
@@ -50,7 +55,7 @@ def test_a_canary_without_provider_promotes_on_the_kubernetes_default(
     assert f"Advance podinfo.{ns} canary iteration {iterations}/{iterations}" in messages
     assert not [m for m in messages if "canary weight" in m or "Routing all traffic" in m]
     assert not [e for e in kube.events(cluster, ns) if e["type"] == "Warning"]
-    # Telemetry reads the same resolved provider: Flagger's strategy label of the kubernetes router.
+    # Flagger's strategy label reads the spec alone (Canary.DeploymentStrategy()), not the router.
     samples = scrape(controller)
     labels = {"name": "podinfo", "namespace": ns, "analysis_status": "completed"}
-    assert get(samples, "flagger_canary_successes_total", **labels, deployment_strategy="blue-green") == 1
+    assert get(samples, "flagger_canary_successes_total", **labels, deployment_strategy=strategy) == 1

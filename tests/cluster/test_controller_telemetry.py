@@ -3,6 +3,7 @@ Canary is deleted."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -53,10 +54,12 @@ def test_metrics_after_a_promotion_and_a_rollback(
     assert get(m, "flagger_canary_weight", workload="good", namespace=ns) == 0
     strategy = {"namespace": ns, "deployment_strategy": "blue-green"}
     assert get(m, "flagger_canary_successes_total", name="good", analysis_status="completed", **strategy) == 1
-    assert get(m, "flagger_canary_failures_total", name="bad", **strategy) == 1
-    assert get(m, "flagger_py_canary_phase", name="good", namespace=ns, phase="Succeeded") == 1
-    assert get(m, "flagger_py_canary_phase", name="bad", namespace=ns, phase="Failed") == 1
-    assert get(m, "flagger_py_canary_phase", name="bad", namespace=ns, phase="Progressing") is None
+    assert get(m, "flagger_canary_failures_total", name="bad", analysis_status="completed", **strategy) == 1
+    assert get(m, "flagger_py_canary_phase", name="good", namespace=ns, target="good", phase="Succeeded") == 1
+    assert get(m, "flagger_py_canary_phase", name="bad", namespace=ns, target="bad", phase="Failed") == 1
+    assert (
+        get(m, "flagger_py_canary_phase", name="bad", namespace=ns, target="bad", phase="Progressing") is None
+    )
     assert get(m, "flagger_py_canary_failed_checks", name="bad", namespace=ns) == 2
     for outcome in ("promoted", "rolled_back"):
         assert get(m, "flagger_py_release_duration_seconds_count", outcome=outcome) == 1
@@ -65,10 +68,15 @@ def test_metrics_after_a_promotion_and_a_rollback(
         assert 0 < seconds < 120
     ticks = get(m, "flagger_canary_duration_seconds_count", name="good", namespace=ns)
     assert ticks is not None
-    assert ticks >= 5  # initialization, a new revision, three iterations, promotion...
+    assert ticks >= 5  # Flagger's analysis ticks: three iterations, all traffic to the canary, the promotion
     assert get(m, "flagger_py_event_loop_lag_seconds") is not None
     assert (get(m, "flagger_py_api_requests_total", verb="patch") or 0) > 0
     assert get(m, "flagger_py_alerts_dropped") == 0
+
+    time.sleep(3)  # three more (idle) ticks of the Succeeded canary: no analysis, not observed
+    assert (
+        get(scrape(controller), "flagger_canary_duration_seconds_count", name="good", namespace=ns) == ticks
+    )
 
     cluster.api.delete(f"/apis/flagger.app/v1beta1/namespaces/{ns}/canaries/bad")
     eventually(
