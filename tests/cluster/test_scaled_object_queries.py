@@ -110,3 +110,12 @@ def test_primary_scaler_queries_set_only_the_named_queries(keda: Cluster, namesp
     assert rps["metadata"]["query"] == "sum(rate(z[1m]))"
     assert latency["metadata"]["query"] == "y{app='podinfo'}"  # not named: copied unrewritten
     assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (2, 9)
+
+
+def test_an_empty_primary_scaler_queries_survives_the_api_server_and_turns_the_rewrite_off(
+    keda: Cluster, namespace: str
+) -> None:
+    spec = run(keda, namespace, {"primaryScalerQueries": {}})["spec"]
+    assert [t["metadata"]["query"] for t in spec["triggers"]] == [
+        t["metadata"]["query"] for t in scaled_object(namespace)["spec"]["triggers"]
+    ]
