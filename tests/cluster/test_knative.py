@@ -31,6 +31,7 @@ from flagger_py.plugins import registry
 from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
 from flagger_py.testing.cluster import Cluster
 from flagger_py.workload import knative as kn
+from flagger_py.workload.flagger_hash import string_hash
 from tests.cluster import kube
 from tests.cluster.controller import Controllers, eventually
 from tests.cluster.test_kube_adapter import run
@@ -269,7 +270,8 @@ def test_a_release_promotes_the_new_revision(
     assert kn.primary_revision(svc) == "podinfo-00002"
     assert svc["spec"]["traffic"] == kn.traffic("podinfo-00002", ALL_PRIMARY)
     status = kube.status(cluster, ns)
-    assert (status["lastAppliedSpec"], status["lastPromotedSpec"]) == ("podinfo-00002", "podinfo-00002")
+    promoted = string_hash("podinfo-00002")  # Flagger's ComputeHash of the revision name
+    assert (status["lastAppliedSpec"], status["lastPromotedSpec"]) == (promoted, promoted)
     messages = kube.messages(cluster, ns)
     assert f"Advance podinfo.{ns} canary weight 30" in messages
     assert not [e for e in kube.events(cluster, ns) if e.get("type") == "Warning"], messages
