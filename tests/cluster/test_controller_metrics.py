@@ -70,7 +70,7 @@ def test_a_canary_with_20_percent_errors_is_rolled_back(
     assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.0"
     assert kube.status(cluster, ns)["failedChecks"] == 2
     warnings = [e["message"] for e in kube.events(cluster, ns) if e["type"] == "Warning"]
-    assert any("request-success-rate 80% < 99%" in m for m in warnings), warnings
+    assert f"Halt podinfo.{ns} advancement success rate 80.00% < 99%" in warnings, warnings  # Flagger's words
     assert any("Canary failed!" in m for m in warnings)
     gauge = controllers.started[0].metrics()
     assert f"{gauge_line(ns, 'request-success-rate')} 80.0" in gauge
