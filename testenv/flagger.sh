@@ -21,6 +21,9 @@ if [ ! -x "$out/flagger" ]; then
   GOBIN="$out" go install -trimpath -ldflags "-s -w" "github.com/fluxcd/flagger/cmd/flagger@$version"
   echo "testenv: built flagger $version in $((SECONDS - start))s"
 fi
+# Flagger's source (its docs and e2e manifests, observers, chart) is read by the tests from the module
+# cache; a cached binary does not guarantee it is still there.
+(cd "$here/tools" && go mod download -json "github.com/fluxcd/flagger@$version" >/dev/null)
 mkdir -p "$cache/bin"
 ln -sf "$out/flagger" "$cache/bin/flagger"
 echo "testenv: flagger $version ready: $cache/bin/flagger"
