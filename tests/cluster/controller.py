@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +122,27 @@ class Controllers:
     def stop_all(self) -> None:
         for controller in self.started:
             controller.stop()
+
+
+@contextlib.contextmanager
+def playing(step: Callable[[], None], period: float = 0.2) -> Iterator[None]:
+    """Run ``step`` every ``period`` seconds in a thread while the block runs: a test playing another
+    controller (a Gateway accepting routes, Knative). Errors are ignored: the namespace may be going away."""
+    stop = threading.Event()
+
+    def play() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(Exception):
+                step()
+            stop.wait(period)
+
+    thread = threading.Thread(target=play, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def eventually(what: str, check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.25) -> Any:

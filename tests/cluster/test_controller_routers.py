@@ -4,7 +4,6 @@ rollback. A test thread plays the Gateway controller (it accepts every HTTPRoute
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +13,7 @@ import pytest
 
 from flagger_py.testing.cluster import Cluster
 from tests.cluster import kube, workloads
-from tests.cluster.controller import Controllers, eventually
+from tests.cluster.controller import Controllers, eventually, playing
 from tests.cluster.test_routers import GATEWAY, accept_http_routes
 from tests.webhooks.server import Server
 
@@ -47,19 +46,8 @@ ROUTERS: dict[str, tuple[dict[str, Any], Callable[[Cluster, str], tuple[int, int
 @pytest.fixture
 def gateway(router_crds: Cluster, namespace: str) -> Iterator[None]:
     """A Gateway controller for the test's namespace: accepts every HTTPRoute, every 0.2 s."""
-    stop = threading.Event()
-
-    def play() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(Exception):  # the namespace may be going away
-                accept_http_routes(router_crds, namespace)
-            stop.wait(0.2)
-
-    thread = threading.Thread(target=play, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join()
+    with playing(lambda: accept_http_routes(router_crds, namespace)):
+        yield
 
 
 def release(cluster: Cluster, ns: str, provider: str, analysis: dict[str, Any]) -> None:

@@ -33,7 +33,7 @@ from flagger_py.testing.cluster import Cluster
 from flagger_py.workload import knative as kn
 from flagger_py.workload.flagger_hash import string_hash
 from tests.cluster import kube
-from tests.cluster.controller import Controllers, eventually
+from tests.cluster.controller import Controllers, eventually, playing
 from tests.cluster.test_kube_adapter import run
 from tests.paths import THIRDPARTY_CRDS
 from tests.routers.knative_fakes import resolved
@@ -192,19 +192,8 @@ def test_every_write_is_accepted_unpruned_and_the_service_is_given_back_exactly(
 @pytest.fixture
 def knative_controller(knative: Cluster, namespace: str) -> Iterator[None]:
     """Knative's controller for the test's namespace, every 0.2 s."""
-    stop = threading.Event()
-
-    def play() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(Exception):  # the namespace may be going away
-                play_knative(knative, namespace)
-            stop.wait(0.2)
-
-    thread = threading.Thread(target=play, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join()
+    with playing(lambda: play_knative(knative, namespace)):
+        yield
 
 
 def weights(cluster: Cluster, ns: str) -> tuple[int, int] | None:

@@ -24,7 +24,7 @@ from flagger_py.crd import schema
 from flagger_py.testing.cluster import Cluster, free_port
 from flagger_py.workload import configs, primary
 from tests.cluster import kube, workloads
-from tests.cluster.controller import Controller, Controllers, eventually
+from tests.cluster.controller import Controller, Controllers, eventually, playing
 from tests.cluster.test_routers import GATEWAY, accept_http_routes
 from tests.paths import REFERENCE, TESTENV_BIN
 
@@ -63,19 +63,8 @@ def flagger_crd(router_crds: Cluster) -> Iterator[Cluster]:
 @pytest.fixture
 def gateway(flagger_crd: Cluster, namespace: str) -> Iterator[None]:
     """A Gateway controller for the test's namespace: accepts every HTTPRoute, every 0.2 s."""
-    stop = threading.Event()
-
-    def play() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(Exception):  # the namespace may be going away
-                accept_http_routes(flagger_crd, namespace)
-            stop.wait(0.2)
-
-    thread = threading.Thread(target=play, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join()
+    with playing(lambda: accept_http_routes(flagger_crd, namespace)):
+        yield
 
 
 def start_flagger(controllers: Controllers) -> Controller:
