@@ -21,9 +21,9 @@ from flagger_py.loadtester.main import main as loadtester_main
 from flagger_py.manifest import echo, loader
 from flagger_py.manifest.check import Verdict, check_loaded
 from flagger_py.model.duration import Duration
+from flagger_py.operator import flags as controller_flags
 from flagger_py.operator import goflags
 from flagger_py.operator import main as controller
-from flagger_py.operator import settings as controller_settings
 from flagger_py.simulator import load, render
 from flagger_py.simulator.runner import simulate
 
@@ -195,9 +195,9 @@ def run_controller(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:
     """Run the controller until SIGTERM; 1 on a fatal startup error or lost leadership, 2 on a bad
     command line (as Go's flag package), 0 after -h or -version."""
     try:
-        parsed = controller_settings.parse(argv)
+        parsed = controller_flags.parse(argv)
     except goflags.HelpRequested:
-        out.write(RUN_HELP + controller_settings.usage())
+        out.write(RUN_HELP + controller_flags.usage())
         return EXIT_OK
     except ValueError as exc:
         print(f"flagger-py run: {exc}", file=err)

@@ -13,17 +13,17 @@ from typing import Any, Protocol
 from flagger_py import redact
 from flagger_py.allowlist import AllowList
 from flagger_py.analysis.health import ProviderHealth
+from flagger_py.desired import knative
 from flagger_py.domain import verdicts
 from flagger_py.domain.observations import Availability
 from flagger_py.domain.verdicts import Check
 from flagger_py.errors import FlaggerError, NoDataError, PluginError, ProviderUnavailable
-from flagger_py.metrics import builtin, template
 from flagger_py.model.canary import BUILTIN_METRICS, Canary, Metric
 from flagger_py.model.metric_template import MetricProviderSpec, MetricTemplate
 from flagger_py.plugins import Registry, registry
 from flagger_py.ports import MetricProvider
 from flagger_py.ports.metrics import MetricContext
-from flagger_py.workload import knative
+from flagger_py.queries import builtin, template
 
 CACHED_PROVIDERS = 256
 log = logging.getLogger("flagger_py.analysis")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-log = logging.getLogger("flagger_py.metrics")
+log = logging.getLogger("flagger_py.queries")
 
 
 @dataclass

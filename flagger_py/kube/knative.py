@@ -7,7 +7,7 @@ condition of the primary's or the canary's Revision. There are no Services to ge
 to scale (Knative scales revisions with their traffic), so those steps do nothing.
 
 Reads come from the watch-backed caches of ``ClusterObjects`` (one per kind, started on first use);
-writes are server-side applies of the fields ``flagger_py.workload.knative`` says flagger-py owns.
+writes are server-side applies of the fields ``flagger_py.desired.knative`` says flagger-py owns.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from flagger_py.desired import flagger_hash
+from flagger_py.desired import knative as kn
 from flagger_py.domain.observations import Readiness
 from flagger_py.errors import KubeError, Problem
 from flagger_py.kube.workloads import DEFAULT_DEADLINE, TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary
 from flagger_py.ports import ALL_PRIMARY, Clock, ClusterObjects, Revision
-from flagger_py.workload import flagger_hash
-from flagger_py.workload import knative as kn
 
 
 class KnativeNotReady(KubeError):

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from flagger_py.errors import FlaggerError
 from flagger_py.kube import resources as r
-from flagger_py.kube.cache import Informer
 from flagger_py.kube.client import KubeClient
+from flagger_py.kube.informer import Informer
 from flagger_py.kube.resources import Resource
 from flagger_py.model.alert_provider import AlertProvider
 from flagger_py.model.base import without_nulls

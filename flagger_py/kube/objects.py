@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flagger_py.errors import KubeError, KubeNotFound
-from flagger_py.kube.cache import Informer
 from flagger_py.kube.client import KubeClient
+from flagger_py.kube.informer import Informer
 from flagger_py.kube.owners import owned
 from flagger_py.kube.resources import Resource
 from flagger_py.model.canary import Canary

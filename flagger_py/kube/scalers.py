@@ -2,7 +2,7 @@
 
 The primary's scaler is ``<scaler>-primary``, pointed at the primary, with the target scaler's
 settings and ``primaryScalerReplicas`` overrides; a ScaledObject's trigger queries are pointed at the
-primary too (``flagger_py.workload.scaled_object``). KEDA is paused with the
+primary too (``flagger_py.desired.scaled_object``). KEDA is paused with the
 ``autoscaling.keda.sh/paused-replicas: "0"`` annotation while the canary is idle; an HPA needs nothing
 (an HPA does not scale a workload at zero replicas).
 """
@@ -13,11 +13,11 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from flagger_py.desired import metadata, primary, scaled_object
 from flagger_py.kube import resources as r
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.owners import owned
 from flagger_py.model.canary import Canary
-from flagger_py.workload import metadata, primary, scaled_object
 
 KEDA_PAUSED = "autoscaling.keda.sh/paused-replicas"
 

@@ -5,7 +5,7 @@ The user's Service ``X`` is read from the cache; ``X-canary`` follows it (create
 brought in line whenever the canary is looked at, so a change of ``X`` reaches it before any traffic
 or analysis does) and ``X-primary`` is copied from it at initialization and at each promotion. Both
 copies are server-side applied with an owner reference to the Canary, only when they differ from what
-``flagger_py.workload.service_target`` generates. There are no pods to wait for or scale: the canary is
+``flagger_py.desired.service_target`` generates. There are no pods to wait for or scale: the canary is
 ready once its copy is current, the primary once it exists, and scaling, autoscalers and release are
 nothing to do.
 """
@@ -14,16 +14,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from flagger_py.desired import service_target
 from flagger_py.domain.observations import Readiness
 from flagger_py.errors import Problem
 from flagger_py.kube import resources as r
-from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient
+from flagger_py.kube.informers import Caches
 from flagger_py.kube.owners import owned
 from flagger_py.kube.workloads import TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary
 from flagger_py.ports import Revision
-from flagger_py.workload import service_target
 
 
 class KubeServiceTarget:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flagger_py.desired import services
 from flagger_py.kube import resources as r
 from flagger_py.kube.client import FIELD_MANAGER, KubeClient
 from flagger_py.model.canary import UnmanagedMetadata
-from flagger_py.workload import services
 
 
 async def kept(

@@ -1,6 +1,6 @@
 """KubeWorkloads: the Workloads port on a real cluster, for Deployment and DaemonSet targets.
 
-Reads come from the caches; writes are server-side applies of what ``flagger_py.workload`` generates
+Reads come from the caches; writes are server-side applies of what ``flagger_py.desired`` generates
 (primary, Services, -primary ConfigMaps and Secrets) or small patches of the target (scale to and from
 zero, the KEDA pause annotation).
 """
@@ -11,18 +11,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from flagger_py.desired import configs, metadata, primary, readiness, services
 from flagger_py.domain import settings as analysis_settings
 from flagger_py.domain.observations import Readiness
 from flagger_py.errors import KubeNotFound, Problem, SpecError
 from flagger_py.kube import resources as r
 from flagger_py.kube import unmanaged_metadata
-from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient
+from flagger_py.kube.informers import Caches
 from flagger_py.kube.owners import owned, owned_by
 from flagger_py.kube.scalers import Scalers
 from flagger_py.model.canary import Canary
 from flagger_py.ports import Clock, Revision
-from flagger_py.workload import configs, metadata, primary, readiness, services
 
 DEFAULT_DEADLINE = 600
 

@@ -16,13 +16,13 @@ from pydantic import BaseModel, ValidationError
 from flagger_py.crd import schema as crd_schema
 from flagger_py.crd.structural import check as check_structure
 from flagger_py.crd.structural import describe, did_you_mean, join_path
+from flagger_py.desired import knative, service_routing
 from flagger_py.errors import Problem
 from flagger_py.manifest import echo
 from flagger_py.manifest.loader import Document, Duplicate
 from flagger_py.model import AlertProvider, Canary, MetricTemplate
 from flagger_py.model.base import without_nulls
 from flagger_py.model.problems import from_validation_error
-from flagger_py.workload import knative, service_routing
 
 MODELS: Mapping[str, type[BaseModel]] = {
     "Canary": Canary,

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from flagger_py.desired import knative, service_routing
 from flagger_py.domain.conditions import Blocked
 from flagger_py.errors import PluginError, PluginNotFound
 from flagger_py.model.base import without_nulls
@@ -17,7 +18,6 @@ from flagger_py.model.canary import Canary
 from flagger_py.model.problems import from_validation_error
 from flagger_py.plugins import Registry
 from flagger_py.ports import Router
-from flagger_py.workload import knative, service_routing
 
 SHOWN_PROBLEMS = 3
 

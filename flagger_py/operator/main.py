@@ -24,14 +24,14 @@ from flagger_py import __version__
 from flagger_py.allowlist import AllowList
 from flagger_py.errors import FlaggerError, KubeError, KubeNotFound
 from flagger_py.kube import resources as r
-from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient, connect
 from flagger_py.kube.connection import Connection
+from flagger_py.kube.informers import Caches
 from flagger_py.kube.throttle import TokenBucket
 from flagger_py.operator import health, host, logs
+from flagger_py.operator.flags import Settings, summary
 from flagger_py.operator.leader import LEASE_NAME, LeaderLease, LeadershipLost
 from flagger_py.operator.scheduler import Scheduler
-from flagger_py.operator.settings import Settings, summary
 from flagger_py.operator.telemetry import Telemetry
 from flagger_py.operator.transport import http_client
 from flagger_py.operator.wiring import build

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flagger_py.kube.caches import Caches
+from flagger_py.kube.informers import Caches
 from flagger_py.operator.reconciler import Reconciler
 
 log = logging.getLogger("flagger_py.controller")

@@ -34,13 +34,13 @@ from prometheus_client import (
     generate_latest,
 )
 
+from flagger_py.desired.readiness import epoch
 from flagger_py.domain import actions as act
 from flagger_py.domain import phases
 from flagger_py.domain.verdicts import DURATION, Check
 from flagger_py.domain.weights import ALL_CANARY, ALL_PRIMARY, Routes
 from flagger_py.engine.tick import TickResult
 from flagger_py.model.canary import Analysis, Canary
-from flagger_py.workload.readiness import epoch
 
 # Flagger's flagger_canary_status: 0 Progressing, 2 Failed, 1 anything else.
 STATUS_PROGRESSING, STATUS_OTHER, STATUS_FAILED = 0, 1, 2

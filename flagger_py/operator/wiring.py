@@ -10,10 +10,11 @@ import httpx
 from flagger_py.alerting.router import AlertRouter
 from flagger_py.allowlist import AllowList
 from flagger_py.analysis.analyzer import MetricAnalyzer
+from flagger_py.desired import knative
 from flagger_py.domain.actions import EventType
-from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.events import KubeEvents
+from flagger_py.kube.informers import Caches
 from flagger_py.kube.knative import KnativeWorkloads
 from flagger_py.kube.lookups import KubeLookup
 from flagger_py.kube.objects import KubeObjects
@@ -23,10 +24,10 @@ from flagger_py.kube.targets import Targets, TargetWorkloads
 from flagger_py.kube.workloads import KubeWorkloads, WorkloadSettings
 from flagger_py.model.canary import Canary
 from flagger_py.operator.clock import WallClock
+from flagger_py.operator.flags import Settings
 from flagger_py.operator.outbox import Outbox, QueuedNotifier, stream
 from flagger_py.operator.reconciler import Reconciler
 from flagger_py.operator.scheduler import Scheduler
-from flagger_py.operator.settings import Settings
 from flagger_py.operator.telemetry import Telemetry
 from flagger_py.operator.transport import http_client
 from flagger_py.plugins import registry
@@ -35,7 +36,6 @@ from flagger_py.ports.alerts import ChatProvider, ChatSettings
 from flagger_py.ports.metrics import ApiServer, MetricContext
 from flagger_py.webhooks.caller import HttpWebhookCaller
 from flagger_py.webhooks.events import EventWebhooks
-from flagger_py.workload import knative
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ The Kubernetes adapter, the routers, metric providers and notifiers, and the in-
 ``flagger_py.testing.memory`` implement the same Protocols.
 """
 
+from flagger_py.desired.metadata import FLUX_OPT_OUT
 from flagger_py.domain.weights import ALL_PRIMARY, Routes
 from flagger_py.ports.protocols import (
     Analyzer,
@@ -22,7 +23,6 @@ from flagger_py.ports.protocols import (
     WebhookCaller,
     Workloads,
 )
-from flagger_py.workload.metadata import FLUX_OPT_OUT
 
 __all__ = [
     "ALL_PRIMARY",

@@ -1,10 +1,10 @@
 """What the Knative router and the Knative target share: the Service fields flagger-py owns.
 
 Both write the same three fields of a Knative Service in one server-side apply (see
-``flagger_py.workload.knative``), so plugins reach those functions through this port module.
+``flagger_py.desired.knative``), so plugins reach those functions through this port module.
 """
 
-from flagger_py.workload.knative import (
+from flagger_py.desired.knative import (
     API,
     PRIMARY_REVISION,
     REVISION,

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from flagger_py.loadtester.main import parser as loadtester_parser
-from flagger_py.operator import settings
+from flagger_py.operator import flags
 from tests.charts.helm import CASES, find, helm, objects, template, values_args
 from tests.paths import CHARTS, REPO
 
@@ -51,7 +51,7 @@ def test_rendering_matches_the_golden_file(chart: str, case: str) -> None:
 def test_default_controller_flags() -> None:
     args = container(objects(template("flagger-py")))["args"]
     assert args[0] == "run"
-    parsed = settings.parse(args[1:], environ={})
+    parsed = flags.parse(args[1:], environ={})
     assert (parsed.mesh_provider, parsed.metrics_server) == ("istio", "http://prometheus:9090")
     assert parsed.port == 8080
     assert parsed.namespace == ""
@@ -62,7 +62,7 @@ def test_default_controller_flags() -> None:
 def test_full_controller_flags_and_environment() -> None:
     docs = objects(template("flagger-py", "flagger-py-full.yaml"))
     main = container(docs)
-    parsed = settings.parse(main["args"][1:], environ={})
+    parsed = flags.parse(main["args"][1:], environ={})
     assert parsed.mesh_provider == "gatewayapi:v1"
     assert parsed.namespace == "team-a"
     assert parsed.cluster_name == "prod-eu-1"

@@ -22,7 +22,7 @@ import httpx
 import pytest
 import yaml
 
-from flagger_py.operator import settings
+from flagger_py.operator import flags as controller_flags
 from flagger_py.testing.cluster import Cluster, free_port
 from tests.charts.helm import KUBE_VERSION, helm
 from tests.cluster.controller import Controller, Controllers, eventually
@@ -258,7 +258,7 @@ def chart_command(values: dict[str, Any], ns: str, tmp_path: Path) -> list[str]:
     return command[1:]
 
 
-def assert_read_as_flagger_means(parsed: settings.Settings, values: dict[str, Any], ns: str) -> None:
+def assert_read_as_flagger_means(parsed: controller_flags.Settings, values: dict[str, Any], ns: str) -> None:
     """Each value of Flagger's chart reached the setting Flagger gives it."""
     assert parsed.mesh_provider == values["meshProvider"]
     assert parsed.namespace == ns
@@ -296,7 +296,7 @@ def test_flaggers_chart_arguments_run_flagger_py(
     values, ns = CASES[case], namespace
     args = chart_command(values, ns, tmp_path)
     # What the chart's arguments mean, read in-process exactly as the controller reads them.
-    parsed = settings.parse(args, environ={})
+    parsed = controller_flags.parse(args, environ={})
     assert_read_as_flagger_means(parsed, values, ns)
     assert parsed.ignored == ("threadiness",)
     # The process, started with exactly those arguments. Added after them, only what a pod gets from
@@ -318,8 +318,8 @@ def test_flaggers_chart_arguments_run_flagger_py(
     else:
         # The process read its command line as the in-process parse did: the same summary.
         (started,) = [line for line in log.splitlines() if "starting flagger-py" in line]
-        same = settings.parse([*argv[len(RUN) :], f"-port={controller.port}"], environ={})
-        assert started.endswith(f": {settings.summary(same)}")
+        same = controller_flags.parse([*argv[len(RUN) :], f"-port={controller.port}"], environ={})
+        assert started.endswith(f": {controller_flags.summary(same)}")
         assert f"-namespace={ns}" in started
         if "kubeconfigQPS" in values:
             assert f"-kubeconfig-qps={values['kubeconfigQPS']}" in started

@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
+from flagger_py.desired import knative as kn
+from flagger_py.desired.flagger_hash import string_hash
 from flagger_py.errors import RouterError
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.knative import KnativeWorkloads
@@ -30,8 +32,6 @@ from flagger_py.operator.clock import WallClock
 from flagger_py.plugins import registry
 from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
 from flagger_py.testing.cluster import Cluster
-from flagger_py.workload import knative as kn
-from flagger_py.workload.flagger_hash import string_hash
 from tests.cluster import kube
 from tests.cluster.controller import Controllers, eventually, playing
 from tests.cluster.test_kube_adapter import run

@@ -10,11 +10,11 @@ import pytest
 
 from flagger_py.errors import KubeConflict
 from flagger_py.kube import resources as r
-from flagger_py.kube.cache import Informer
-from flagger_py.kube.caches import Caches, config_summary
 from flagger_py.kube.client import KubeClient, connect
 from flagger_py.kube.connection import Connection
 from flagger_py.kube.events import KubeEvents
+from flagger_py.kube.informer import Informer
+from flagger_py.kube.informers import Caches, config_summary
 from flagger_py.kube.lookups import KubeLookup
 from flagger_py.kube.status import KubeStatus
 from flagger_py.kube.workloads import KubeWorkloads

@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from flagger_py.crd import schema
+from flagger_py.desired import configs, primary
 from flagger_py.testing.cluster import Cluster, free_port
-from flagger_py.workload import configs, primary
 from tests.cluster import kube, workloads
 from tests.cluster.controller import Controller, Controllers, eventually, playing
 from tests.cluster.test_routers import GATEWAY, accept_http_routes

@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from flagger_py.kube import resources as r
-from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient, connect
 from flagger_py.kube.connection import Connection
+from flagger_py.kube.informers import Caches
 from flagger_py.kube.workloads import KubeWorkloads
 from flagger_py.model.canary import Canary
 from flagger_py.testing.cluster import Cluster

@@ -12,10 +12,10 @@ import yaml
 
 from flagger_py.errors import ProviderAuthError
 from flagger_py.manifest.check import check_document
-from flagger_py.metrics import template
 from flagger_py.model.metric_template import MetricTemplate
 from flagger_py.plugins import registry
 from flagger_py.ports.metrics import ApiServer, MetricContext
+from flagger_py.queries import template
 from flagger_py.testing.objects import MemoryObjects
 from tests.paths import REPO
 

@@ -7,13 +7,13 @@ from typing import Any, cast
 
 import pytest
 
+from flagger_py.desired import service_target
 from flagger_py.kube import resources as r
-from flagger_py.kube.caches import Caches
 from flagger_py.kube.client import KubeClient
+from flagger_py.kube.informers import Caches
 from flagger_py.kube.service_target import KubeServiceTarget
 from flagger_py.kube.workloads import TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary
-from flagger_py.workload import service_target
 
 
 class Services:

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from flagger_py.metrics import template
 from flagger_py.model.canary import Canary, Metric
+from flagger_py.queries import template
 from tests import flagger_corpus
 
 SOURCE = flagger_corpus.source_dir()

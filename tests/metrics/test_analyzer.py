@@ -15,12 +15,12 @@ import pytest
 from flagger_py.analysis.analyzer import MetricAnalyzer
 from flagger_py.domain.verdicts import Check
 from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
-from flagger_py.metrics import builtin, template
 from flagger_py.model.canary import Canary, Metric
 from flagger_py.model.metric_template import MetricProviderSpec, MetricTemplate
 from flagger_py.operator.telemetry import Telemetry
 from flagger_py.plugins import Registry, registry
 from flagger_py.ports.metrics import MetricContext
+from flagger_py.queries import builtin, template
 from flagger_py.testing.objects import MemoryObjects
 
 
@@ -205,7 +205,7 @@ async def test_outage_logged_once_and_recovery_once(caplog: pytest.LogCaptureFix
     lookup.add("test", "latency", "datadog", "q")
     fake = Fake({"q": ProviderUnavailable("datadog at http://datadog.example answered 503")})
     run, _ = analyzer(lookup, fake)
-    caplog.set_level(logging.INFO, "flagger_py.metrics")
+    caplog.set_level(logging.INFO, "flagger_py.queries")
     for _ in range(5):
         assert not (await run.run(canary(LATENCY)))[0].passed
     fake.answers["q"] = 1.0

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from flagger_py.metrics import builtin, template
 from flagger_py.model.canary import Canary, Metric
 from flagger_py.ports import RouterContext
+from flagger_py.queries import builtin, template
 from flagger_py.testing.contract import BASE, merged
 from flagger_py.testing.objects import MemoryObjects
 from providers.routers.apisix import ApisixRouter

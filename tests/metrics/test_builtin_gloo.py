@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from flagger_py.metrics import builtin, template
 from flagger_py.model.canary import Canary, Metric
+from flagger_py.queries import builtin, template
 from providers.routers.gloo import upstream_names
 
 CLUSTER = 'envoy_cluster_name=~"test-podinfo-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+"'

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flagger_py.metrics import builtin
+from flagger_py.queries import builtin
 from tests.metrics.flagger_observers import queries, rendered, same_promql
 
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from flagger_py.metrics import builtin, template
 from flagger_py.model.canary import Canary, Metric
 from flagger_py.plugins import registry
+from flagger_py.queries import builtin, template
 from flagger_py.testing.prometheus import Exporter, Prometheus
 
 START = time.monotonic()

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from flagger_py.metrics import builtin, template
 from flagger_py.model.canary import Canary, Metric
+from flagger_py.queries import builtin, template
 from tests.metrics.test_analyzer import Fake, Lookup, analyzer
 
 ROUTE = 'route=~"kube(ew)?_my_apps__front_end_canary__.*__pod_info_canary(_[0-9]+)?"'

@@ -21,12 +21,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from flagger_py.errors import NoDataError, ProviderAuthError, ProviderConfigError, ProviderUnavailable
-from flagger_py.metrics import template
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.operator.transport import http_client
 from flagger_py.plugins import registry
 from flagger_py.ports import MetricProvider
 from flagger_py.ports.metrics import MetricContext
+from flagger_py.queries import template
 from tests.metrics.backend import Answer, Backend, Request
 from tests.webhooks.server import Server
 

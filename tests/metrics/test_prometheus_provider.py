@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from flagger_py.errors import NoDataError, ProviderAuthError, ProviderConfigError, ProviderUnavailable
-from flagger_py.metrics import builtin, template
 from flagger_py.model.canary import Canary, Metric
 from flagger_py.plugins import registry
+from flagger_py.queries import builtin, template
 from flagger_py.testing.prometheus import Exporter, Prometheus
 from tests.webhooks.server import Server
 

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from flagger_py.errors import PluginNotFound, ProviderConfigError
-from flagger_py.metrics import builtin, template
 from flagger_py.model.canary import Canary, Metric
+from flagger_py.queries import builtin, template
 from tests.paths import REFERENCE
 
 

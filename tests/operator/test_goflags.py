@@ -13,12 +13,12 @@ import subprocess
 
 import pytest
 
-from flagger_py.operator import goflags, settings
+from flagger_py.operator import flags, goflags
 from flagger_py.operator.goflags import Flag, FlagError, Kind
 from tests.paths import TESTENV_BIN
 
 FLAGGER = TESTENV_BIN / "flagger"
-FLAGS = settings.ALL_FLAGS
+FLAGS = flags.ALL_FLAGS
 
 
 def test_the_spellings_go_accepts_set_the_same_value() -> None:
@@ -118,7 +118,7 @@ def test_usage_lists_every_flag_with_its_type_and_default() -> None:
 
 # Command lines the differential test puts to Flagger's binary; none has a stray argument (Go would
 # accept those and stop reading, this parser refuses them: tested above).
-FLAGGERS = [f for f in settings.FLAGGER_FLAGS + settings.KLOG_FLAGS if f.name != "version"]
+FLAGGERS = [f for f in flags.FLAGGER_FLAGS + flags.KLOG_FLAGS if f.name != "version"]
 ONE_OF_EACH_KIND = {f.kind: f for f in FLAGGERS}.values()
 DIFFERENTIAL = [
     *([f"-{flag.name}=1"] for flag in FLAGGERS),  # every flag of Flagger's exists, of the right kind
@@ -192,7 +192,7 @@ def test_every_flag_of_flaggers_binary_is_defined_with_its_kind() -> None:
         if line.startswith("  -"):
             name, _, word = line.strip()[1:].partition(" ")
             listed[name] = word or "bool"
-    ours = {f.name: f for f in settings.FLAGGER_FLAGS + settings.KLOG_FLAGS}
+    ours = {f.name: f for f in flags.FLAGGER_FLAGS + flags.KLOG_FLAGS}
     assert set(listed) == set(ours)
     words = {Kind.BOOL: "bool", Kind.STRING: "string", Kind.INT: "int", Kind.UINT: "uint"}
     words |= {Kind.DURATION: "duration", Kind.LEVEL: "value", Kind.SEVERITY: "value"}
@@ -214,7 +214,7 @@ def test_defaults_are_those_of_flaggers_binary_but_two() -> None:
             name = flag_line.strip()[1:].split(" ")[0]
             _, found, default = help_line.rpartition("(default ")
             theirs[name] = default[:-1].strip('"') if found else ""
-    for flag in settings.FLAGGER_FLAGS + settings.KLOG_FLAGS:
+    for flag in flags.FLAGGER_FLAGS + flags.KLOG_FLAGS:
         expected = theirs[flag.name]
         if flag.name in OUR_DEFAULTS:
             assert (expected, flag.default) == OUR_DEFAULTS[flag.name]

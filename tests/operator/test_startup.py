@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 
 from flagger_py.kube.client import connect
+from flagger_py.operator.flags import Settings
 from flagger_py.operator.main import Fatal, check_crds, serve
-from flagger_py.operator.settings import Settings
 
 
 async def _check(status: int, message: str, namespace: str | None) -> None:

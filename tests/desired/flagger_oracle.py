@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from flagger_py.workload import pod_layout
+from flagger_py.desired import pod_layout
 from tests.paths import TESTENV_BIN
 
 ORACLE = TESTENV_BIN / "flaggerhash"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from flagger_py.cli import main
-from flagger_py.operator import settings
+from flagger_py.operator import flags
 
 
 def test_defaults_are_flaggers() -> None:
-    parsed = settings.parse([], environ={})
+    parsed = flags.parse([], environ={})
     assert parsed.mesh_provider == "istio"
     assert parsed.metrics_server == "http://prometheus:9090"
     assert parsed.selector_labels == ("app", "name", "app.kubernetes.io/name")
@@ -24,18 +24,18 @@ def test_defaults_are_flaggers() -> None:
     assert (parsed.control_loop_interval, parsed.threadiness, parsed.zap_replace_globals) == (10.0, 2, False)
     assert parsed.ignored == ()
     assert parsed.klog == ()
-    assert parsed == settings.Settings()
+    assert parsed == flags.Settings()
 
 
 def test_flaggers_single_dash_spelling_and_ours_both_work() -> None:
-    one = settings.parse(["-mesh-provider", "linkerd", "-include-label-prefix", "app.kubernetes.io,team"], {})
-    two = settings.parse(["--mesh-provider=linkerd", "--include-label-prefix", "app.kubernetes.io,team"], {})
+    one = flags.parse(["-mesh-provider", "linkerd", "-include-label-prefix", "app.kubernetes.io,team"], {})
+    two = flags.parse(["--mesh-provider=linkerd", "--include-label-prefix", "app.kubernetes.io,team"], {})
     assert one == two
     assert one.include_label_prefix == ("app.kubernetes.io", "team")
 
 
 def test_every_kind_of_flag_is_read_as_flagger_means_it() -> None:
-    parsed = settings.parse(
+    parsed = flags.parse(
         [
             "-enable-leader-election",
             "-enable-config-tracking=false",
@@ -68,7 +68,7 @@ def test_every_kind_of_flag_is_read_as_flagger_means_it() -> None:
     ],
 )
 def test_every_level_of_flaggers_zap_logger(level: str, python: str) -> None:
-    assert settings.parse([f"-log-level={level}"], {}).python_log_level == python
+    assert flags.parse([f"-log-level={level}"], {}).python_log_level == python
 
 
 def test_flaggers_environment_variables_win_over_its_flags_as_in_flagger() -> None:
@@ -89,7 +89,7 @@ def test_flaggers_environment_variables_win_over_its_flags_as_in_flagger() -> No
         "-event-webhook=http://events.flag",
         "-slack-channel=flag-channel",
     ]
-    parsed = settings.parse(argv, env)
+    parsed = flags.parse(argv, env)
     assert (parsed.slack_url, parsed.slack_token, parsed.slack_proxy_url) == (
         "https://hooks.slack.com/env",
         "env-token",
@@ -102,26 +102,26 @@ def test_flaggers_environment_variables_win_over_its_flags_as_in_flagger() -> No
     )
     assert parsed.slack_channel == "flag-channel"  # Flagger reads no variable for it
     # An empty variable does not win (Flagger's fromEnv).
-    assert settings.parse(argv, {"SLACK_URL": ""}).slack_url == "https://hooks.slack.com/flag"
+    assert flags.parse(argv, {"SLACK_URL": ""}).slack_url == "https://hooks.slack.com/flag"
 
 
 def test_our_variables_fill_only_what_flags_do_not_set() -> None:
     env = {"FLAGGER_PY_MESH_PROVIDER": "nginx", "FLAGGER_PY_ENABLE_LEADER_ELECTION": "T"}
-    parsed = settings.parse(["-no-cross-namespace-refs=true"], env)
+    parsed = flags.parse(["-no-cross-namespace-refs=true"], env)
     assert (parsed.mesh_provider, parsed.enable_leader_election, parsed.no_cross_namespace_refs) == (
         "nginx",
         True,
         True,
     )
-    assert settings.parse(["-mesh-provider", "istio"], env).mesh_provider == "istio"
+    assert flags.parse(["-mesh-provider", "istio"], env).mesh_provider == "istio"
     with pytest.raises(
         ValueError, match=r"^-kubeconfig-qps: invalid value 'x'.*\(read from \$FLAGGER_PY_KUBECONFIG_QPS\)"
     ):
-        settings.parse([], {"FLAGGER_PY_KUBECONFIG_QPS": "x"})
+        flags.parse([], {"FLAGGER_PY_KUBECONFIG_QPS": "x"})
 
 
 def test_flags_without_a_meaning_here_are_listed_once_with_why() -> None:
-    parsed = settings.parse(
+    parsed = flags.parse(
         [
             "-threadiness=4",
             "-v=2",
@@ -147,28 +147,28 @@ def test_flags_without_a_meaning_here_are_listed_once_with_why() -> None:
         "-v, -logtostderr (klog's flags: flagger-py has no client-go logging; its logs follow "
         "-log-level and -zap-encoding)"
     )
-    assert settings.parse(["-mesh-provider=kuma"], {}).ignored_line() == ""
+    assert flags.parse(["-mesh-provider=kuma"], {}).ignored_line() == ""
 
 
 def test_the_lease_lives_where_flaggers_does() -> None:
-    assert settings.parse([], {}).lease_namespace == "kube-system"
-    assert settings.parse(["-leader-election-namespace=flagger"], {}).lease_namespace == "flagger"
+    assert flags.parse([], {}).lease_namespace == "kube-system"
+    assert flags.parse(["-leader-election-namespace=flagger"], {}).lease_namespace == "flagger"
     # Flagger puts the Lease in the watched namespace when there is one.
     both = ["-leader-election-namespace=flagger", "-namespace=team-a"]
-    assert settings.parse(both, {}).lease_namespace == "team-a"
+    assert flags.parse(both, {}).lease_namespace == "team-a"
 
 
 def test_version_needs_no_other_valid_value() -> None:
-    assert settings.parse(["-version", "-log-level=loud"], {}).version is True
+    assert flags.parse(["-version", "-log-level=loud"], {}).version is True
 
 
 def test_the_startup_summary_shows_what_differs_from_the_defaults_without_secrets() -> None:
-    parsed = settings.parse(
+    parsed = flags.parse(
         ["-mesh-provider=kuma", "-slack-url=https://hooks.slack.com/services/T/B/secret", "-min-interval=1s"],
         {},
     )
-    assert settings.summary(parsed) == "-slack-url=<set> -mesh-provider=kuma -min-interval=1s"  # table order
-    assert settings.summary(settings.Settings()) == "all defaults"
+    assert flags.summary(parsed) == "-slack-url=<set> -mesh-provider=kuma -min-interval=1s"  # table order
+    assert flags.summary(flags.Settings()) == "all defaults"
 
 
 @pytest.mark.parametrize(
@@ -193,12 +193,12 @@ def test_the_startup_summary_shows_what_differs_from_the_defaults_without_secret
 )
 def test_bad_values_name_the_flag(argv: list[str], message: str) -> None:
     with pytest.raises(ValueError, match=r"^-[a-z-]+: ") as caught:
-        settings.parse(argv, {})
+        flags.parse(argv, {})
     assert str(caught.value).startswith(message)
 
 
 def test_the_service_mesh_kubeconfig_may_be_the_same_cluster() -> None:
-    same = settings.parse(["-kubeconfig=/k", "-kubeconfig-service-mesh=/k"], {})
+    same = flags.parse(["-kubeconfig=/k", "-kubeconfig-service-mesh=/k"], {})
     assert same.kubeconfig_service_mesh == "/k"
 
 
@@ -216,11 +216,11 @@ def test_run_version_and_help_exit_0(capsys: pytest.CaptureFixture[str]) -> None
     assert capsys.readouterr().out.startswith("flagger-py version ")
     assert main(["run", "--help"]) == 0
     out = capsys.readouterr().out
-    for flag in settings.ALL_FLAGS:
+    for flag in flags.ALL_FLAGS:
         assert f"\n  -{flag.name}" in out
 
 
 @pytest.mark.parametrize("flag", ["--min-interval", "--leader-election-retry-period"])
 def test_a_zero_duration_is_refused_by_name(flag: str) -> None:
     with pytest.raises(ValueError, match=f"{flag.lstrip('-')}: must be longer than 0s"):
-        settings.parse([flag, "0s"], environ={})
+        flags.parse([flag, "0s"], environ={})

@@ -16,8 +16,8 @@ import copy
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal
 
+from flagger_py.desired.metadata import FLUX_OPT_OUT
 from flagger_py.model.canary import CanarySpec, CustomMetadata, UnmanagedMetadata
-from flagger_py.workload.metadata import FLUX_OPT_OUT
 
 Role = Literal["apex", "primary", "canary"]
 Field = Literal["labels", "annotations"]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from flagger_py.errors import PluginNotFound
-from flagger_py.metrics.template import Variables
+from flagger_py.queries.template import Variables
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from flagger_py.desired import scaled_object as so
 from flagger_py.model.canary import AutoscalerRef
-from flagger_py.workload import scaled_object as so
 
 
 def ref(**fields: Any) -> AutoscalerRef:

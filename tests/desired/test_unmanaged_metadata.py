@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flagger_py.desired import services
+from flagger_py.desired.metadata import FLUX_OPT_OUT
 from flagger_py.model.canary import CanarySpec, UnmanagedMetadata
-from flagger_py.workload import services
-from flagger_py.workload.metadata import FLUX_OPT_OUT
 
 FLUX_KEY = next(iter(FLUX_OPT_OUT))
 

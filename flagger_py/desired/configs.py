@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flagger_py.workload import flagger_hash
+from flagger_py.desired import flagger_hash
 
 OPT_OUT_ANNOTATION = "flagger.app/config-tracking"
 TRACKED_SECRET_TYPES = frozenset(

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
+from flagger_py.desired import configs, metadata, primary, services
+from flagger_py.desired.configs import ConfigRef
 from flagger_py.errors import SpecError
 from flagger_py.model.canary import CanarySpec
-from flagger_py.workload import configs, metadata, primary, services
-from flagger_py.workload.configs import ConfigRef
 from tests.paths import REFERENCE
 
 

@@ -20,8 +20,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flagger_py.desired import metadata
 from flagger_py.model.canary import Canary
-from flagger_py.workload import metadata
 
 APPLIED = "flagger-py.app/applied"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"

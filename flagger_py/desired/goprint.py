@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flagger_py.workload import pod_layout
+from flagger_py.desired import pod_layout
 
 INT_RANGES = {
     "int8": (-(2**7), 2**7 - 1),

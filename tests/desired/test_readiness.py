@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from flagger_py.workload import readiness
+from flagger_py.desired import readiness
 
 
 def dep(replicas: int = 3, generation: int = 2, status_replicas: int = 3, **status: Any) -> dict[str, Any]:

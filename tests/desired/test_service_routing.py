@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from flagger_py import cli
+from flagger_py.desired import service_routing
 from flagger_py.domain import effective
 from flagger_py.domain.conditions import Blocked
 from flagger_py.domain.effective import ControllerDefaults
@@ -19,7 +20,6 @@ from flagger_py.manifest.check import check_document
 from flagger_py.model.canary import Canary
 from flagger_py.operator import admission
 from flagger_py.plugins import registry
-from flagger_py.workload import service_routing
 from tests.paths import REPO
 
 

@@ -1,5 +1,5 @@
 """Knative Service targets: KnativeWorkloads on in-memory objects (revisions, readiness, the primary
-annotation, release) and the pure rules of flagger_py.workload.knative."""
+annotation, release) and the pure rules of flagger_py.desired.knative."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
+from flagger_py.desired import knative as kn
+from flagger_py.desired.flagger_hash import string_hash
 from flagger_py.errors import KubeError
 from flagger_py.kube.knative import KnativeWorkloads
 from flagger_py.kube.workloads import TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary
 from flagger_py.ports import Routes
 from flagger_py.testing.memory import VirtualClock
-from flagger_py.workload import knative as kn
-from flagger_py.workload.flagger_hash import string_hash
 from tests.routers.knative_fakes import API, KnativeObjects, new_revision, revision, service
 
 NS = "kn"

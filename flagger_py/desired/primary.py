@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flagger_py.workload import configs, flagger_hash, metadata
+from flagger_py.desired import configs, flagger_hash, metadata
 
 SCALE_TO_ZERO_SELECTOR = flagger_hash.SCALE_TO_ZERO_SELECTOR
 FLAGGER_ID = "flagger-id"

@@ -1,12 +1,12 @@
-"""The copies of a core Service target and its revision (flagger_py.workload.service_target)."""
+"""The copies of a core Service target and its revision (flagger_py.desired.service_target)."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+from flagger_py.desired import metadata, service_target
 from flagger_py.model.canary import Canary
-from flagger_py.workload import metadata, service_target
 
 
 def canary(**service: Any) -> Canary:

@@ -16,8 +16,8 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flagger_py.desired import primary
 from flagger_py.model.canary import AutoscalerRef
-from flagger_py.workload import primary
 
 
 def primary_query(query: str, target: str) -> str:

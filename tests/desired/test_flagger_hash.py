@@ -1,5 +1,5 @@
 """flagger-py's revision hash and config checksums are Flagger 1.44's, byte for byte: compared with
-Flagger's own ComputeHash and checksum (tests/workload/flagger_oracle.py) on Flagger's example
+Flagger's own ComputeHash and checksum (tests/desired/flagger_oracle.py) on Flagger's example
 workloads, hand-written templates of every kind of field, and thousands of random ones."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from flagger_py.workload import configs, flagger_hash, goprint, pod_layout, primary
+from flagger_py.desired import configs, flagger_hash, goprint, pod_layout, primary
 from tests import flagger_corpus
+from tests.desired import flagger_oracle
+from tests.desired.flagger_oracle import Templates, flagger, workload
 from tests.paths import REFERENCE
-from tests.workload import flagger_oracle
-from tests.workload.flagger_oracle import Templates, flagger, workload
 
 PODINFO: dict[str, Any] = {
     "metadata": {"labels": {"app": "podinfo"}, "annotations": {"prometheus.io/scrape": "true"}},

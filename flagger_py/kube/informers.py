@@ -7,10 +7,10 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from flagger_py.desired import configs
 from flagger_py.kube import resources as r
-from flagger_py.kube.cache import Informer, slim
 from flagger_py.kube.client import KubeClient
-from flagger_py.workload import configs
+from flagger_py.kube.informer import Informer, slim
 
 
 def config_summary(obj: dict[str, Any]) -> dict[str, Any]:

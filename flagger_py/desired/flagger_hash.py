@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from flagger_py.workload import goprint
+from flagger_py.desired import goprint
 
 SCALE_TO_ZERO_SELECTOR = "flagger.app/scale-to-zero"
 SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
