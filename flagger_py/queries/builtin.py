@@ -55,6 +55,13 @@ def _p99(bucket: str, selector: str, scale: str = "") -> str:
     return f"histogram_quantile(0.99, sum(rate({bucket}{{{selector}}}[{{{{ interval }}}}])) by (le)){scale}"
 
 
+def _mean_ms(seconds: str, selector: str) -> str:
+    """The mean of a histogram or summary in seconds (its ``_sum`` over its ``_count``), in milliseconds."""
+    window = "[{{ interval }}]"
+    total, count = f"{seconds}_sum{{{selector}}}{window}", f"{seconds}_count{{{selector}}}{window}"
+    return f"sum(rate({total})) / sum(rate({count})) * 1000"
+
+
 _ISTIO = (
     'reporter="destination",destination_workload_namespace="{{ namespace }}",'
     'destination_workload=~"{{ target }}"'
@@ -72,38 +79,42 @@ _APISIX = 'route=~"{{ namespace }}_{{ route }}-{{ target }}-canary_.+"'
 _KNATIVE = 'envoy_cluster_name=~"{{ namespace }}/{{ route }}"'
 _SKIPPER = 'route=~"kube(ew)?_{{ namespace }}__{{ ingress }}_canary__.*__{{ service }}_canary(_[0-9]+)?"'
 
+
+def _counted(requests: str, good: str, bucket: str, selector: str, scale: str = "") -> Observer:
+    """The usual pair: the good share of a request counter, the p99 of a latency histogram."""
+    return Observer(_ratio(requests, selector, good), _p99(bucket, selector, scale))
+
+
+def _envoy(selector: str) -> Observer:
+    """Envoy's upstream cluster statistics, for the meshes and ingresses built on Envoy."""
+    return _counted(
+        "envoy_cluster_upstream_rq",
+        'envoy_response_code!~"5.*"',
+        "envoy_cluster_upstream_rq_time_bucket",
+        selector,
+    )
+
+
 OBSERVERS: Mapping[str, Observer] = {
-    "istio": Observer(
-        _ratio("istio_requests_total", _ISTIO, 'response_code!~"5.*"'),
-        _p99("istio_request_duration_milliseconds_bucket", _ISTIO),
+    "istio": _counted(
+        "istio_requests_total", 'response_code!~"5.*"', "istio_request_duration_milliseconds_bucket", _ISTIO
     ),
-    "linkerd": Observer(
-        _ratio("response_total", _LINKERD, 'classification!="failure"'),
-        _p99("response_latency_ms_bucket", _LINKERD),
+    "linkerd": _counted(
+        "response_total", 'classification!="failure"', "response_latency_ms_bucket", _LINKERD
     ),
-    "kubernetes": Observer(
-        _ratio("http_request_duration_seconds_count", _HTTP, 'status!~"5.*"'),
-        _p99("http_request_duration_seconds_bucket", _HTTP, " * 1000"),
+    "kubernetes": _counted(
+        "http_request_duration_seconds_count",
+        'status!~"5.*"',
+        "http_request_duration_seconds_bucket",
+        _HTTP,
+        " * 1000",
     ),
-    "appmesh": Observer(
-        _ratio("envoy_cluster_upstream_rq", _APPMESH, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _APPMESH),
-    ),
-    "contour": Observer(
-        _ratio("envoy_cluster_upstream_rq", _CONTOUR, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _CONTOUR),
-    ),
-    "gloo": Observer(
-        _ratio("envoy_cluster_upstream_rq", _GLOO, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _GLOO),
-    ),
+    "appmesh": _envoy(_APPMESH),
+    "contour": _envoy(_CONTOUR),
+    "gloo": _envoy(_GLOO),
     "nginx": Observer(
         _ratio("nginx_ingress_controller_requests", _NGINX, 'status!~"5.*"'),
-        "sum(rate(nginx_ingress_controller_response_duration_seconds_sum{"
-        + _NGINX
-        + "}[{{ interval }}])) / sum(rate(nginx_ingress_controller_response_duration_seconds_count{"
-        + _NGINX
-        + "}[{{ interval }}])) * 1000",
+        _mean_ms("nginx_ingress_controller_response_duration_seconds", _NGINX),
     ),
     "traefik": Observer(
         _ratio("traefik_service_request_duration_seconds_bucket", _TRAEFIK + ',le="+Inf"', 'code!~"5.."'),
@@ -115,29 +126,16 @@ OBSERVERS: Mapping[str, Observer] = {
         + ',code!~"5..",le="+Inf"}[{{ interval }}])) / sum(rate(skipper_response_duration_seconds_bucket{'
         + _SKIPPER
         + ',le="+Inf"}[{{ interval }}])) * 100',
-        "sum(rate(skipper_serve_route_duration_seconds_sum{"
-        + _SKIPPER
-        + "}[{{ interval }}])) / sum(rate(skipper_serve_route_duration_seconds_count{"
-        + _SKIPPER
-        + "}[{{ interval }}])) * 1000",
+        _mean_ms("skipper_serve_route_duration_seconds", _SKIPPER),
         skipper_names,
     ),
-    "osm": Observer(
-        _ratio("osm_request_total", _OSM, 'response_code!~"5.*"'),
-        _p99("osm_request_duration_ms_bucket", _OSM),
-    ),
-    "kuma": Observer(
-        _ratio("envoy_cluster_upstream_rq", _KUMA, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _KUMA),
-    ),
+    "osm": _counted("osm_request_total", 'response_code!~"5.*"', "osm_request_duration_ms_bucket", _OSM),
+    "kuma": _envoy(_KUMA),
     "apisix": Observer(
         _ratio("apisix_http_status", _APISIX, 'code!~"5.."'),
         _p99("apisix_http_latency_bucket", 'type=~"request",' + _APISIX),
     ),
-    "knative": Observer(
-        _ratio("envoy_cluster_upstream_rq", _KNATIVE, 'envoy_response_code!~"5.*"'),
-        _p99("envoy_cluster_upstream_rq_time_bucket", _KNATIVE),
-    ),
+    "knative": _envoy(_KNATIVE),
 }
 
 
