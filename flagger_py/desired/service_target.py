@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flagger_py.desired import metadata
+from flagger_py.desired.applied import contains
 from flagger_py.model.canary import Canary
 
 APPLIED = "flagger-py.app/applied"
@@ -91,7 +92,7 @@ def current(existing: Mapping[str, Any] | None, wanted: Mapping[str, Any]) -> bo
     if existing is None:
         return False
     applied = ((existing.get("metadata") or {}).get("annotations") or {}).get(APPLIED)
-    return bool(applied == wanted["metadata"]["annotations"][APPLIED] and _contains(existing, wanted))
+    return bool(applied == wanted["metadata"]["annotations"][APPLIED] and contains(existing, wanted))
 
 
 def ports(service: Mapping[str, Any]) -> list[int]:
@@ -101,11 +102,3 @@ def ports(service: Mapping[str, Any]) -> list[int]:
 
 def _digest(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
-
-
-def _contains(have: Any, want: Any) -> bool:
-    if isinstance(want, Mapping):
-        return isinstance(have, Mapping) and all(_contains(have.get(k), v) for k, v in want.items())
-    if isinstance(want, list):
-        return isinstance(have, list) and len(have) == len(want) and all(map(_contains, have, want))
-    return bool(have == want)

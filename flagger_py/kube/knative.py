@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from flagger_py.desired import flagger_hash
+from flagger_py.desired import applied, flagger_hash
 from flagger_py.desired import knative as kn
 from flagger_py.domain.observations import Readiness
 from flagger_py.errors import KubeError, Problem
+from flagger_py.kube.targets import Unscaled
 from flagger_py.kube.workloads import DEFAULT_DEADLINE, TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary
 from flagger_py.ports import ALL_PRIMARY, Clock, ClusterObjects, Revision
@@ -28,7 +29,7 @@ class KnativeNotReady(KubeError):
     """Knative has not created a revision of the Service yet."""
 
 
-class KnativeWorkloads:
+class KnativeWorkloads(Unscaled):
     """Knative Service targets: the primary and canary are two revisions of the same Service."""
 
     def __init__(self, objects: ClusterObjects, clock: Clock) -> None:
@@ -98,21 +99,6 @@ class KnativeWorkloads:
         service, latest = await self.latest(canary)
         await self._put(service, kn.owned(service, latest))
 
-    async def scale_to_zero(self, canary: Canary) -> None:
-        """Knative scales a revision without traffic down by itself."""
-
-    async def scale_from_zero(self, canary: Canary) -> None:
-        """Knative scales a revision up when it gets traffic."""
-
-    async def pause_scaler(self, canary: Canary) -> None:
-        """No autoscalerRef with Knative (refused); its own autoscaler follows traffic."""
-
-    async def resume_scaler(self, canary: Canary) -> None:
-        """No autoscalerRef with Knative (refused); its own autoscaler follows traffic."""
-
-    async def reconcile_primary_scaler(self, canary: Canary) -> None:
-        """No autoscalerRef with Knative (refused); its own autoscaler follows traffic."""
-
     # --- deletion ---------------------------------------------------------------------------------
 
     async def release(self, canary: Canary, primary_replicas: int | None = None) -> None:  # noqa: ARG002
@@ -125,17 +111,8 @@ class KnativeWorkloads:
             await self.objects.apply(body)
 
     async def _put(self, service: Mapping[str, Any], body: Mapping[str, Any]) -> None:
-        if not _contains(service, body):
+        if not applied.contains(service, body):
             await self.objects.apply(body)
-
-
-def _contains(have: Any, want: Any) -> bool:
-    """Whether ``have`` already has every field of ``want`` (then applying would change nothing)."""
-    if isinstance(want, Mapping):
-        return isinstance(have, Mapping) and all(_contains(have.get(k), v) for k, v in want.items())
-    if isinstance(want, list):
-        return isinstance(have, list) and len(have) == len(want) and all(map(_contains, have, want))
-    return bool(have == want)
 
 
 def _namespace(canary: Canary) -> str:

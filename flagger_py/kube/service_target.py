@@ -21,12 +21,13 @@ from flagger_py.kube import resources as r
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.informers import Caches
 from flagger_py.kube.owners import owned
+from flagger_py.kube.targets import Unscaled
 from flagger_py.kube.workloads import TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary
 from flagger_py.ports import Revision
 
 
-class KubeServiceTarget:
+class KubeServiceTarget(Unscaled):
     """Implements ``targets.TargetWorkloads`` for core Service targets."""
 
     def __init__(
@@ -103,22 +104,7 @@ class KubeServiceTarget:
             )
             raise TargetInvalid([Problem("spec.service.port", message)])
 
-    # --- nothing to do for a Service --------------------------------------------------------------
-
-    async def scale_to_zero(self, canary: Canary) -> None:
-        """A Service has no replicas; ``X-canary`` keeps serving only what routers send it."""
-
-    async def scale_from_zero(self, canary: Canary) -> None:
-        """A Service has no replicas."""
-
-    async def pause_scaler(self, canary: Canary) -> None:
-        """No autoscaler (admission refuses spec.autoscalerRef with a Service target)."""
-
-    async def resume_scaler(self, canary: Canary) -> None:
-        """No autoscaler."""
-
-    async def reconcile_primary_scaler(self, canary: Canary) -> None:
-        """No autoscaler."""
+    # --- deletion ---------------------------------------------------------------------------------
 
     async def release(self, canary: Canary, primary_replicas: int | None = None) -> None:  # noqa: ARG002
         """``X`` was never changed: nothing to give back (the copies go with the Canary). Raises

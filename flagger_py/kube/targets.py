@@ -32,6 +32,27 @@ class TargetWorkloads(Workloads, Protocol):
     async def release(self, canary: Canary, primary_replicas: int | None = None) -> None: ...
 
 
+class Unscaled:
+    """The scaling half of the Workloads port for a target flagger-py never scales (a Service has no
+    replicas, Knative scales its revisions with their traffic, and both refuse spec.autoscalerRef):
+    every step does nothing."""
+
+    async def scale_to_zero(self, canary: Canary) -> None:
+        """Nothing to scale down."""
+
+    async def scale_from_zero(self, canary: Canary) -> None:
+        """Nothing to scale up."""
+
+    async def pause_scaler(self, canary: Canary) -> None:
+        """No autoscaler to pause."""
+
+    async def resume_scaler(self, canary: Canary) -> None:
+        """No autoscaler to resume."""
+
+    async def reconcile_primary_scaler(self, canary: Canary) -> None:
+        """No primary autoscaler to keep."""
+
+
 class Targets:
     """Implements ``TargetWorkloads`` by handing each call to the implementation of the Canary's
     target kind."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flagger_py.desired import configs, metadata, primary, readiness, services
+from flagger_py.desired import applied, configs, metadata, primary, readiness, services
 from flagger_py.domain import settings as analysis_settings
 from flagger_py.domain.observations import Readiness
 from flagger_py.errors import KubeNotFound, Problem, SpecError
@@ -151,7 +151,7 @@ class KubeWorkloads:
                 svc = _takeover(generated, existing)
             else:
                 svc = owned(services.keep_unmanaged(generated, existing, unmanaged), canary)
-            if existing is None or not _contains(existing, svc):
+            if existing is None or not applied.contains(existing, svc):
                 svc = await unmanaged_metadata.kept(self.client, svc, existing, unmanaged)
                 await self.client.apply(r.SERVICES, svc, force=True)
 
@@ -311,15 +311,6 @@ def _takeover(wanted: dict[str, Any], existing: Mapping[str, Any]) -> dict[str, 
         },
         "spec": {"selector": wanted["spec"]["selector"], "ports": ports},
     }
-
-
-def _contains(have: Any, want: Any) -> bool:
-    """Whether ``have`` already has every field of ``want`` (then applying would change nothing)."""
-    if isinstance(want, Mapping):
-        return isinstance(have, Mapping) and all(_contains(have.get(k), v) for k, v in want.items())
-    if isinstance(want, list):
-        return isinstance(have, list) and len(have) == len(want) and all(map(_contains, have, want))
-    return bool(have == want)
 
 
 def _selector_without(service: Mapping[str, Any], key: str) -> dict[str, Any]:
