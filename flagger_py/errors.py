@@ -6,6 +6,8 @@ into this tree and chained as ``__cause__``.
 
     FlaggerError
     ├── SpecError               a user's object is invalid; carries the list of problems
+    │   ├── TargetNotFound      spec.targetRef names a workload that does not exist
+    │   └── TargetInvalid       the target cannot be released (no selector label, unsupported kind)
     ├── PluginError
     │   └── PluginNotFound      no router / metric provider / notifier of that name
     ├── ProviderError
@@ -53,6 +55,14 @@ class SpecError(FlaggerError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("; ".join(map(str, self.problems)) if self.problems else "invalid object")
+
+
+class TargetNotFound(SpecError):
+    """spec.targetRef names a workload that does not exist."""
+
+
+class TargetInvalid(SpecError):
+    """The target exists but cannot be released (no selector label, unsupported kind)."""
 
 
 class PluginError(FlaggerError):
@@ -136,4 +146,6 @@ __all__ = [
     "ProviderUnavailable",
     "RouterError",
     "SpecError",
+    "TargetInvalid",
+    "TargetNotFound",
 ]

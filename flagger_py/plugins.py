@@ -15,6 +15,7 @@ from typing import Any
 
 from flagger_py.errors import PluginError, PluginNotFound
 from flagger_py.model.provider_names import router_name
+from flagger_py.ports import Router, RouterContext
 
 GROUPS = {
     "router": "flagger_py.routers",
@@ -91,3 +92,18 @@ def _origin(entry: metadata.EntryPoint) -> str:
 def registry(kind: str) -> Registry:
     """The registry of ``kind``: 'router', 'metric provider' or 'notifier'."""
     return Registry(kind, GROUPS[kind], alias=router_name if kind == "router" else None)
+
+
+@dataclass
+class RouterSet:
+    """The routers of a registry as the engine asks for them (``ports.adapters.Routers``): each built
+    once, with the controller's router context, the first time its name is asked for."""
+
+    registry: Registry
+    context: RouterContext
+    built: dict[str, Router] = field(default_factory=dict)
+
+    def get(self, name: str) -> Router:
+        if name not in self.built:
+            self.built[name] = self.registry.get(name)(self.context)
+        return self.built[name]

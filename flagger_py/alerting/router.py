@@ -14,6 +14,7 @@ from flagger_py import outbound, redact
 from flagger_py.alerting.fields import fields, wanted
 from flagger_py.allowlist import AllowList
 from flagger_py.domain.actions import Severity
+from flagger_py.domain.alert_details import Details
 from flagger_py.errors import FlaggerError
 from flagger_py.model.alert_provider import AlertProvider
 from flagger_py.model.canary import Alert as AlertRoute
@@ -51,14 +52,14 @@ class AlertRouter:
     """Where a failing provider is reported, as a Warning Event on the canary it failed for."""
     failing: set[str] = field(default_factory=set)
 
-    async def notify(self, canary: Canary, severity: Severity, message: str, with_metadata: bool) -> None:
+    async def notify(self, canary: Canary, severity: Severity, message: str, details: Details) -> None:
         namespace = canary.metadata.namespace or "default"
         alert = Alert(
             canary.metadata.name,
             namespace,
             message,
             severity,
-            fields(canary, self.cluster_name, with_metadata),
+            fields(self.cluster_name, details),
         )
         routes = canary.spec.analysis.alerts or ()
         if not routes:

@@ -13,11 +13,15 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from flagger_py.domain.effective import DEFAULT_PROGRESS_DEADLINE_SECONDS as DEADLINE
 from flagger_py.domain.observations import Readiness
 
 
 def deployment(
-    dep: Mapping[str, Any], threshold: int = 100, now: float | None = None, deadline: float = 600
+    dep: Mapping[str, Any],
+    threshold: int = 100,
+    now: float | None = None,
+    deadline: float = DEADLINE,
 ) -> Readiness:
     """Readiness of a Deployment; ``now`` (epoch seconds) enables the Available=False deadline rule."""
     meta, spec, status = dep.get("metadata", {}), dep.get("spec", {}), dep.get("status") or {}
@@ -60,7 +64,10 @@ def deployment(
 
 
 def daemonset(
-    ds: Mapping[str, Any], threshold: int = 100, waited: float = 0.0, deadline: float = 600
+    ds: Mapping[str, Any],
+    threshold: int = 100,
+    waited: float = 0.0,
+    deadline: float = DEADLINE,
 ) -> Readiness:
     """Readiness of a DaemonSet; ``waited`` is the time since the canary last changed phase (Flagger
     measures a DaemonSet's deadline from the canary's lastTransitionTime)."""

@@ -89,7 +89,8 @@ class Notify:
 
     severity: Severity
     message: str
-    with_metadata: bool = False
+    details: tuple[tuple[str, str], ...] = ()
+    """Flagger's fields of a new-revision alert (``domain.alert_details``)."""
 
 
 @dataclass(frozen=True)

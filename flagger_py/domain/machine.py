@@ -1,4 +1,4 @@
-"""The canary state machine: ``decide(subject, spec, status, observations, now)``.
+"""The canary state machine: ``decide(settings, spec, status, observations, now)``.
 
 One call looks at one tick. It returns either a ``Decision`` (the next status, the actions to run
 in order, and when to tick again) or ``Observe`` (one more thing it needs to know first). The order
@@ -13,22 +13,11 @@ from typing import Literal
 
 from flagger_py.domain import actions as act
 from flagger_py.domain import affinity as affinity_cookies
-from flagger_py.domain import hook_events, phases, settings, weights
+from flagger_py.domain import alert_details, hook_events, phases, weights
+from flagger_py.domain.effective import Settings
 from flagger_py.domain.observations import HookKind, HookOutcome, Instant, Observations, Observe
 from flagger_py.domain.weights import ALL_CANARY, ALL_PRIMARY, Routes
 from flagger_py.model.canary import CanarySpec, CanaryStatus, Condition, Phase
-
-
-@dataclass(frozen=True)
-class Subject:
-    """Which canary this is, for messages: ``podinfo.test``."""
-
-    name: str
-    namespace: str
-    kind: str = "Deployment"
-
-    def __str__(self) -> str:
-        return f"{self.name}.{self.namespace}"
 
 
 @dataclass(frozen=True)
@@ -41,16 +30,16 @@ class Decision:
 
 
 def decide(
-    subject: Subject, spec: CanarySpec, status: CanaryStatus, obs: Observations, now: Instant
+    settings: Settings, spec: CanarySpec, status: CanaryStatus, obs: Observations, now: Instant
 ) -> Decision | Observe:
-    """The next step of the canary; pure. ``spec`` is resolved (``effective.resolve``): its provider
-    and interval are the ones the controller runs it with."""
-    return _Tick(subject, spec, status, obs, now).run()
+    """The next step of the canary; pure. ``settings`` (``effective.effective``) say how this controller
+    runs it: provider, interval, strategy, iterations, threshold; ``spec`` is the resolved spec."""
+    return _Tick(settings, spec, status, obs, now).run()
 
 
 @dataclass(frozen=True)
 class _Tick:
-    subject: Subject
+    settings: Settings
     spec: CanarySpec
     status: CanaryStatus
     obs: Observations
@@ -60,10 +49,12 @@ class _Tick:
 
     @property
     def interval(self) -> float:
-        return settings.interval_seconds(self.spec.analysis)
+        return self.settings.interval
 
-    def done(self, *actions: act.Action, status: CanaryStatus | None = None) -> Decision:
-        return Decision(status or self.status, tuple(actions), self.interval)
+    def done(
+        self, *actions: act.Action, status: CanaryStatus | None = None, after: float | None = None
+    ) -> Decision:
+        return Decision(status or self.status, tuple(actions), self.interval if after is None else after)
 
     def moved(self, phase: Phase, **changes: object) -> CanaryStatus:
         """The status in ``phase`` (Flagger's setStatusPhase side effects applied) plus ``changes``."""
@@ -105,10 +96,17 @@ class _Tick:
         return f"{self.spec.target_ref.name}.{self.subject.namespace}"
 
     @property
-    def provider(self) -> str | None:
-        """The router's name: set on a resolved spec (``effective.resolve``), None only when a caller
-        hands decide() a raw spec (then the strategy is the one the spec alone implies)."""
-        return self.spec.provider
+    def subject(self) -> Settings:
+        """The canary, for messages: ``str()`` is ``podinfo.test``."""
+        return self.settings
+
+    @property
+    def provider(self) -> str:
+        return self.settings.provider
+
+    @property
+    def details(self) -> alert_details.Details:
+        return alert_details.details(self.settings, self.spec)
 
     @property
     def revision_changed(self) -> bool:
@@ -161,7 +159,10 @@ class _Tick:
             if self.obs.primary.failed:
                 return self.rollback(f"Primary of {self.subject} is not ready: {self.obs.primary.message}")
             waiting = (act.EnsureServices(apex=False), act.EnsurePrimary())
-            return self.done(*waiting, *checked, status=self.moved("Initializing"))
+            # Waiting for the new primary: look again soon, not a whole interval later.
+            return self.done(
+                *waiting, *checked, status=self.moved("Initializing"), after=self.settings.recheck
+            )
         status = self.moved(
             "Initialized",
             last_applied_spec=self.obs.revision,
@@ -176,7 +177,7 @@ class _Tick:
             act.ReconcileRoutes(),
             act.ScaleToZero(),
             self.event(f"Initialization done! {self.subject}"),
-            act.Notify("info", f"New {self.subject.kind} detected, initialization completed.", True),
+            act.Notify("info", f"New {self.subject.kind} detected, initialization completed.", self.details),
             status=status,
         )
 
@@ -207,7 +208,7 @@ class _Tick:
         status = self.new_run()
         return self.done(
             self.event(f"New revision detected! Scaling up {self.target}"),
-            act.Notify("info", "New revision detected, progressing canary analysis.", with_metadata=True),
+            act.Notify("info", "New revision detected, progressing canary analysis.", self.details),
             act.ResumeScaler(),
             act.ScaleFromZero(),
             status=status,
@@ -295,7 +296,7 @@ class _Tick:
 
     def analyse(self, routes: Routes) -> Decision | Observe:
         analysis = self.spec.analysis
-        limit = settings.threshold(analysis)
+        limit = self.settings.threshold
         if self.status.failed_checks >= limit:
             return self.rollback(
                 f"Rolling back {self.subject} failed checks threshold reached {self.status.failed_checks}",
@@ -333,7 +334,7 @@ class _Tick:
         return self.done(*out, status=self.changed(failed_checks=self.status.failed_checks + 1))
 
     def step(self, routes: Routes, *before: act.Action) -> Decision | Observe:
-        strategy = settings.strategy(self.spec.analysis, self.provider)
+        strategy = self.settings.strategy
         if strategy == "canary":
             return self.canary_step(routes, before)
         return self.iteration_step(routes, before, ab=strategy == "ab-testing")
@@ -361,7 +362,7 @@ class _Tick:
     def iteration_step(
         self, routes: Routes, before: tuple[act.Action, ...], *, ab: bool
     ) -> Decision | Observe:
-        wanted = settings.iterations(self.spec.analysis, self.provider)
+        wanted = self.settings.iterations
         done = self.status.iterations
         kubernetes = self.provider == "kubernetes"
         if done < wanted:

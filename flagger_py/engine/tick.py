@@ -1,12 +1,15 @@
-"""run_once: the engine's whole job for one tick of one canary."""
+"""run_once: the run of one tick of an admitted canary: observe what decide() asks for, decide, act, write
+the status."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import assert_never
 
 from flagger_py.domain import actions as act
 from flagger_py.domain import conditions, hook_events
-from flagger_py.domain.machine import Decision, Subject, decide
+from flagger_py.domain.effective import Effective
+from flagger_py.domain.machine import Decision, decide
 from flagger_py.domain.observations import Observations, Observe
 from flagger_py.errors import FlaggerError
 from flagger_py.model.canary import Canary, CanaryStatus
@@ -34,22 +37,20 @@ class TickResult:
         return ends[0] if ends and self.error is None else None
 
 
-async def run_once(canary: Canary, deps: Deps) -> TickResult:
-    """Observe, decide, execute, write status; return when to run next."""
-    subject = Subject(
-        canary.metadata.name, canary.metadata.namespace or "default", canary.spec.target_ref.kind
-    )
+async def run_once(run: Effective, deps: Deps) -> TickResult:
+    """Observe, decide, execute, write status; ``deps.router`` is the router of ``run.settings``."""
+    canary, settings = run.canary, run.settings
     status = canary.status or CanaryStatus()
     revision = await deps.workloads.revision(canary)
     obs = Observations(revision=revision.hash, configs=dict(revision.configs))
     now = deps.clock.now()
     for _ in range(MAX_QUESTIONS):
-        out = decide(subject, canary.spec, status, obs, now)
+        out = decide(settings, canary.spec, status, obs, now)
         if isinstance(out, Decision):
             break
         obs = await _observe(canary, deps, out, obs, status.phase)
     else:  # pragma: no cover - decide() asks each question at most once
-        raise FlaggerError(f"decide() did not converge for {subject}")
+        raise FlaggerError(f"decide() did not converge for {settings}")
     # Actions see the decided status: a router writing the cookies of a run that starts in this tick
     # must see them now, not one interval later.
     acting = canary.model_copy(update={"status": out.status})
@@ -112,7 +113,9 @@ async def _execute(canary: Canary, deps: Deps, action: act.Action) -> None:
                 await deps.events.emit(canary, event.type, event.message)
         case act.EmitEvent(type=kind, message=message):
             await deps.events.emit(canary, kind, message)
-        case act.Notify(severity=severity, message=message, with_metadata=meta):
-            await deps.notifier.notify(canary, severity, message, meta)
+        case act.Notify(severity=severity, message=message, details=details):
+            await deps.notifier.notify(canary, severity, message, details)
         case act.RecordRelease():
             return  # not I/O: reported to the caller through TickResult.released
+        case _:
+            assert_never(action)

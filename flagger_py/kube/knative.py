@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 from flagger_py.desired import applied, flagger_hash
 from flagger_py.desired import knative as kn
+from flagger_py.domain import effective
 from flagger_py.domain.observations import Readiness
-from flagger_py.errors import KubeError, Problem
+from flagger_py.errors import KubeError, Problem, TargetInvalid, TargetNotFound
 from flagger_py.kube.targets import Unscaled
-from flagger_py.kube.workloads import DEFAULT_DEADLINE, TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary
 from flagger_py.ports import ALL_PRIMARY, Clock, ClusterObjects, Revision
 
@@ -79,7 +79,7 @@ class KnativeWorkloads(Unscaled):
             return Readiness(False, f"{kn.describe(service)} has {what} yet")
         ns = _namespace(canary)
         found = await self.objects.get(kn.API, kn.REVISION, ns, name)
-        deadline = canary.spec.progress_deadline_seconds or DEFAULT_DEADLINE
+        deadline = effective.progress_deadline(canary.spec)
         return kn.revision_readiness(found, name, ns, self.clock.now().seconds, deadline)
 
     # --- writing ----------------------------------------------------------------------------------

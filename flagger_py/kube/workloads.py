@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from flagger_py.desired import applied, configs, metadata, primary, readiness, services
-from flagger_py.domain import settings as analysis_settings
+from flagger_py.domain import effective
 from flagger_py.domain.observations import Readiness
-from flagger_py.errors import KubeNotFound, Problem, SpecError
+from flagger_py.errors import KubeNotFound, Problem, SpecError, TargetInvalid, TargetNotFound
 from flagger_py.kube import resources as r
 from flagger_py.kube import unmanaged_metadata
 from flagger_py.kube.client import KubeClient
@@ -24,15 +24,7 @@ from flagger_py.kube.scalers import Scalers
 from flagger_py.model.canary import Canary
 from flagger_py.ports import Clock, Revision
 
-DEFAULT_DEADLINE = 600
-
-
-class TargetNotFound(SpecError):
-    """spec.targetRef names a workload that does not exist."""
-
-
-class TargetInvalid(SpecError):
-    """The target exists but cannot be released (no selector label, unsupported kind)."""
+__all__ = ["KubeWorkloads", "TargetInvalid", "TargetNotFound", "WorkloadSettings"]
 
 
 @dataclass(frozen=True)
@@ -124,8 +116,8 @@ class KubeWorkloads:
             )
         analysis = canary.spec.analysis
         percent = analysis.primary_ready_threshold if which == "primary" else analysis.canary_ready_threshold
-        threshold = analysis_settings.ready_threshold(percent)
-        deadline = canary.spec.progress_deadline_seconds or DEFAULT_DEADLINE
+        threshold = effective.ready_threshold(percent)
+        deadline = effective.progress_deadline(canary.spec)
         now = self.clock.now().seconds
         if kind == "DaemonSet":
             since = readiness.epoch(canary.status.last_transition_time if canary.status else None)

@@ -452,3 +452,8 @@ class Canary(Observed):
     metadata: ObjectMeta
     spec: CanarySpec
     status: CanaryStatus | None = None
+
+    @property
+    def key(self) -> str:
+        """Flagger's name for it in logs and Events: ``<name>.<namespace>``."""
+        return f"{self.metadata.name}.{self.metadata.namespace or 'default'}"

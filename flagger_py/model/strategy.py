@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flagger_py.model.canary import Canary
+from flagger_py.model.canary import Analysis, Canary
+
+RunKind = Literal["canary", "blue-green", "ab-testing"]
+"""How a run moves traffic: by weight steps, all at once after iterations, or by request matching."""
 
 Strategy = Literal["canary", "a/b testing", "blue/green", "traffic mirroring", "session affinity"]
 ALL: tuple[Strategy, ...] = ("canary", "a/b testing", "blue/green", "traffic mirroring", "session affinity")
@@ -23,21 +26,34 @@ FIELDS: dict[Strategy, str] = {
 }
 
 
+def run_kind(analysis: Analysis) -> RunKind:
+    """Flagger's ``DeploymentStrategy()``, from the analysis alone: A/B testing with iterations and match
+    conditions, blue/green with iterations, canary otherwise (``iterations: 0`` is no iterations). The
+    state machine adds one rule (``domain.effective.strategy``: the kubernetes provider runs blue/green)."""
+    if not analysis.iterations:
+        return "canary"
+    return "ab-testing" if analysis.match else "blue-green"
+
+
+KIND_STRATEGY: dict[RunKind, Strategy] = {
+    "canary": "canary",
+    "blue-green": "blue/green",
+    "ab-testing": "a/b testing",
+}
+
+
 def used_by(canary: Canary) -> tuple[Strategy, ...]:
-    """The strategies ``canary`` uses, in the order of ``ALL``."""
+    """The strategies ``canary`` uses, in the order of ``ALL``: its kind of run, request matching
+    (``match`` on a weighted canary too: the router must honour it), mirroring, session affinity."""
     analysis = canary.spec.analysis
-    used: list[Strategy] = []
-    if analysis.iterations is None:
-        used.append("canary")
+    used: set[Strategy] = {KIND_STRATEGY[run_kind(analysis)]}
     if analysis.match:
-        used.append("a/b testing")
-    elif analysis.iterations is not None:
-        used.append("blue/green")
+        used.add("a/b testing")
     if analysis.mirror:
-        used.append("traffic mirroring")
+        used.add("traffic mirroring")
     if analysis.session_affinity is not None:
-        used.append("session affinity")
-    return tuple(used)
+        used.add("session affinity")
+    return tuple(s for s in ALL if s in used)
 
 
 def unsupported(canary: Canary, provider: str, supported: frozenset[Strategy]) -> str | None:

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 
 from flagger_py.domain.actions import Severity
+from flagger_py.domain.alert_details import Details
 from flagger_py.model.canary import Canary
 from flagger_py.ports import Notifier
 
@@ -91,9 +92,9 @@ class QueuedNotifier:
         self.notifier = notifier
         self.outbox = outbox
 
-    async def notify(self, canary: Canary, severity: Severity, message: str, with_metadata: bool) -> None:
+    async def notify(self, canary: Canary, severity: Severity, message: str, details: Details) -> None:
         async def deliver() -> None:
-            await self.notifier.notify(canary, severity, message, with_metadata)
+            await self.notifier.notify(canary, severity, message, details)
 
         self.outbox.put(f"alerts of {stream(canary)}", deliver)
 

@@ -41,6 +41,7 @@ from flagger_py.domain.verdicts import DURATION, Check
 from flagger_py.domain.weights import ALL_CANARY, ALL_PRIMARY, Routes
 from flagger_py.engine.tick import TickResult
 from flagger_py.model.canary import Analysis, Canary
+from flagger_py.model.strategy import run_kind
 
 # Flagger's flagger_canary_status: 0 Progressing, 2 Failed, 1 anything else.
 STATUS_PROGRESSING, STATUS_OTHER, STATUS_FAILED = 0, 1, 2
@@ -64,12 +65,9 @@ def status_value(phase: str) -> int:
 
 
 def deployment_strategy(analysis: Analysis | None) -> str:
-    """Flagger's ``Canary.DeploymentStrategy()``, from the spec alone: ``ab-testing`` with match
-    conditions and iterations, ``blue-green`` with iterations, ``canary`` otherwise (the kubernetes
-    provider, which runs every analysis as blue/green, does not change the label)."""
-    if analysis is None or not analysis.iterations:
-        return "canary"
-    return "ab-testing" if analysis.match else "blue-green"
+    """Flagger's ``Canary.DeploymentStrategy()`` label: ``model.strategy.run_kind`` of the spec alone
+    (the kubernetes provider, which runs every analysis as blue/green, does not change the label)."""
+    return "canary" if analysis is None else run_kind(analysis)
 
 
 def reported_routes(canary: Canary, result: TickResult) -> Routes | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from flagger_py.domain.actions import EventType, Severity
+from flagger_py.domain.alert_details import Details
 from flagger_py.domain.observations import Availability, HookKind, HookOutcome, Instant, Readiness
 from flagger_py.domain.verdicts import Check
 from flagger_py.domain.weights import Routes
@@ -34,6 +35,7 @@ class Workloads(Protocol):
     async def pause_scaler(self, canary: Canary) -> None: ...
     async def resume_scaler(self, canary: Canary) -> None: ...
     async def reconcile_primary_scaler(self, canary: Canary) -> None: ...
+    async def release(self, canary: Canary, primary_replicas: int | None = None) -> None: ...
 
 
 class Router(Protocol):
@@ -88,7 +90,7 @@ class WebhookCaller(Protocol):
 class Notifier(Protocol):
     """Sends alerts to the canary's alert providers."""
 
-    async def notify(self, canary: Canary, severity: Severity, message: str, with_metadata: bool) -> None: ...
+    async def notify(self, canary: Canary, severity: Severity, message: str, details: Details) -> None: ...
 
 
 class Events(Protocol):

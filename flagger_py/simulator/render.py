@@ -10,19 +10,16 @@ import json
 import math
 from typing import Any
 
-from flagger_py.domain import settings
 from flagger_py.model.duration import format_seconds
 from flagger_py.simulator.runner import Simulation
 
 
 def text(sim: Simulation) -> str:
-    canary = sim.canary
-    analysis = canary.spec.analysis
-    strategy = settings.strategy(analysis, canary.spec.provider)
-    interval = format_seconds(settings.interval_seconds(analysis))
-    name = f"{canary.metadata.name}.{canary.metadata.namespace or 'default'}"
+    settings = sim.settings
+    strategy = settings.strategy
+    interval = format_seconds(settings.interval)
     lines = [
-        f"Canary {name}: {strategy}, interval {interval}, threshold {settings.threshold(analysis)}"
+        f"Canary {settings}: {strategy}, interval {interval}, threshold {settings.threshold}"
         f" — scenario: {sim.scenario.description}",
         "",
         f"{'time':>8}  {'phase':<17}{'weight':>6}  {'failed':>6}",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flagger_py.domain import effective, settings, verdicts
-from flagger_py.domain.effective import ControllerDefaults
+from flagger_py.domain import effective, verdicts
+from flagger_py.domain.effective import ControllerDefaults, Effective, Settings
 from flagger_py.domain.weights import Routes
 from flagger_py.engine.tick import run_once
 from flagger_py.model.canary import Canary, CanaryStatus
@@ -58,6 +58,7 @@ class Simulation:
     scenario: Scenario
     ticks: tuple[Tick, ...]
     verdict: Verdict
+    settings: Settings
 
 
 def simulate(
@@ -73,12 +74,13 @@ def simulate(
     limit = MAX_TICKS if max_ticks is None else max_ticks
     if limit < 1:
         raise ValueError(f"max_ticks must be at least 1 (got {limit})")
-    resolved = effective.resolve(canary, defaults or ControllerDefaults())
-    return asyncio.run(_simulate(resolved, scenario, limit))
+    run = effective.effective(canary, defaults or ControllerDefaults())
+    return asyncio.run(_simulate(run, scenario, limit))
 
 
-async def _simulate(canary: Canary, scenario: Scenario, max_ticks: int) -> Simulation:
-    cluster = _cluster(canary, scenario)
+async def _simulate(run: Effective, scenario: Scenario, max_ticks: int) -> Simulation:
+    canary = run.canary
+    cluster = _cluster(run, scenario)
     clock, workloads = cluster.clock, cluster.workloads
     pending = sorted(r.seconds for r in scenario.revisions)
     revision_count, started_at = 0, 0.0
@@ -92,7 +94,7 @@ async def _simulate(canary: Canary, scenario: Scenario, max_ticks: int) -> Simul
             revision_count += 1
             started_at = clock.seconds
             workloads.new_revision(f"rev-{revision_count}")
-        result = await run_once(canary, cluster.deps)
+        result = await run_once(replace(run, canary=canary), cluster.deps)
         canary = canary.model_copy(update={"status": result.decision.status})
         ticks.append(Tick(clock.seconds, result.decision.status, cluster.router.routes, seen.notes(cluster)))
         if result.released and not pending:
@@ -100,11 +102,11 @@ async def _simulate(canary: Canary, scenario: Scenario, max_ticks: int) -> Simul
             break
         clock.advance(result.requeue_after)
     if verdict is None:
-        verdict = _undecided(canary, scenario, ticks, clock.seconds)
-    return Simulation(canary, scenario, tuple(ticks), verdict)
+        verdict = _undecided(run.settings, scenario, ticks, clock.seconds)
+    return Simulation(canary, scenario, tuple(ticks), verdict, run.settings)
 
 
-def _undecided(canary: Canary, scenario: Scenario, ticks: list[Tick], next_at: float) -> Verdict:
+def _undecided(settings: Settings, scenario: Scenario, ticks: list[Tick], next_at: float) -> Verdict:
     """No verdict: which limit stopped the run, and what to change to see more."""
     still = f"still {ticks[-1].status.phase or 'new'}"
     duration = scenario.duration.seconds
@@ -115,7 +117,7 @@ def _undecided(canary: Canary, scenario: Scenario, ticks: list[Tick], next_at: f
         )
         return Verdict("undecided", text, ticks[-1].at, "ticks")
     text = f"no verdict after {format_seconds(duration)}: {still}"
-    interval = settings.interval_seconds(canary.spec.analysis)
+    interval = settings.interval
     if interval > duration:
         text += (
             f"; analysis.interval ({format_seconds(interval)}) is longer than the scenario: "
@@ -124,7 +126,8 @@ def _undecided(canary: Canary, scenario: Scenario, ticks: list[Tick], next_at: f
     return Verdict("undecided", text, next_at, "duration")
 
 
-def _cluster(canary: Canary, scenario: Scenario) -> MemoryCluster:
+def _cluster(run: Effective, scenario: Scenario) -> MemoryCluster:
+    canary = run.canary
     cluster = MemoryCluster()
     workloads = cluster.workloads
     workloads.primary_ready_after = scenario.readiness.primary.seconds
@@ -132,7 +135,7 @@ def _cluster(canary: Canary, scenario: Scenario) -> MemoryCluster:
     workloads.broken = set(scenario.readiness.broken)
     deadline = scenario.progress_deadline
     workloads.progress_deadline = (
-        deadline.seconds if deadline is not None else float(settings.progress_deadline_seconds(canary.spec))
+        deadline.seconds if deadline is not None else float(run.settings.progress_deadline)
     )
     metrics = {m.name: m for m in canary.spec.analysis.metrics or ()}
     series = {name: script.series() for name, script in scenario.metrics.items()}

@@ -7,17 +7,21 @@ Each adapter records what happened to it, so a test (or the simulator's timeline
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from flagger_py.domain import verdicts
 from flagger_py.domain.actions import EventType, Severity
+from flagger_py.domain.alert_details import Details
+from flagger_py.domain.effective import DEFAULT_PROGRESS_DEADLINE_SECONDS
 from flagger_py.domain.observations import Availability, HookKind, HookOutcome, Instant, Readiness
 from flagger_py.domain.verdicts import Check
 from flagger_py.domain.weights import ALL_PRIMARY, Routes
+from flagger_py.errors import PluginNotFound, Problem, TargetNotFound
 from flagger_py.model.canary import Canary, CanaryStatus
 from flagger_py.ports import Deps, Revision
+from flagger_py.ports.adapters import Adapters
 
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -61,12 +65,14 @@ class MemoryWorkloads:
     configs: dict[str, str] = field(default_factory=dict)
     primary_ready_after: float = 0.0
     canary_ready_after: float = 0.0
-    progress_deadline: float = 600.0
+    progress_deadline: float = DEFAULT_PROGRESS_DEADLINE_SECONDS
     broken: set[Literal["primary", "canary"]] = field(default_factory=set)
     primary_revision: str | None = None
     canary_scaled: bool = True
     changed_at: dict[str, float] = field(default_factory=dict)
     log: list[Record] = field(default_factory=list)
+    missing: bool = False
+    released: int = 0
 
     def new_revision(self, revision: str, configs: dict[str, str] | None = None) -> None:
         """A user pushed a new version of the target."""
@@ -130,6 +136,16 @@ class MemoryWorkloads:
     async def reconcile_primary_scaler(self, canary: Canary) -> None:
         return
 
+    async def release(self, canary: Canary, primary_replicas: int | None = None) -> None:
+        """Give the target back (the Canary is deleted): scaled up again; ``missing`` makes it gone."""
+        if self.missing:
+            raise TargetNotFound([Problem("spec.targetRef", f"{canary.spec.target_ref.name} not found")])
+        self.canary_scaled = True
+        self.released += 1
+        self.log.append(
+            Record(self.clock.seconds, "target released", str(primary_replicas or ""), self.clock.seq())
+        )
+
 
 @dataclass
 class MemoryRouter:
@@ -139,8 +155,11 @@ class MemoryRouter:
     routes: Routes = ALL_PRIMARY
     log: list[Record] = field(default_factory=list)
 
+    problem: str | None = None
+    """What ``check`` answers: set it to make the router refuse a Canary."""
+
     def check(self, canary: Canary) -> str | None:
-        return None
+        return self.problem
 
     async def reconcile(self, canary: Canary) -> None:
         return
@@ -157,6 +176,31 @@ class MemoryRouter:
 
     async def finalize(self, canary: Canary) -> None:
         self.routes = ALL_PRIMARY
+        self.log.append(Record(self.clock.seconds, "routes handed back", "", self.clock.seq()))
+
+
+@dataclass
+class MemoryRouters:
+    """The installed routers: every name in ``names`` is the one ``MemoryRouter``; any other name is
+    not installed (PluginNotFound, as the plugin registry answers)."""
+
+    router: MemoryRouter
+    names: frozenset[str] = frozenset({"istio", "kubernetes", "nginx", "gatewayapi:v1"})
+
+    def get(self, name: str) -> MemoryRouter:
+        if name not in self.names:
+            raise PluginNotFound("router", name, sorted(self.names))
+        return self.router
+
+
+@dataclass
+class MemoryFinalizers:
+    """Keeps the finalizers last set on the Canary."""
+
+    sets: list[tuple[str, ...]] = field(default_factory=list)
+
+    async def set(self, canary: Canary, finalizers: Sequence[str]) -> None:
+        self.sets.append(tuple(finalizers))
 
 
 MetricSeries = Callable[[str, float], verdicts.Result]
@@ -222,7 +266,7 @@ class RecordingNotifier:
     clock: VirtualClock
     sent: list[tuple[int, Severity, str]] = field(default_factory=list)
 
-    async def notify(self, canary: Canary, severity: Severity, message: str, with_metadata: bool) -> None:
+    async def notify(self, canary: Canary, severity: Severity, message: str, details: Details) -> None:
         self.sent.append((self.clock.seq(), severity, message))
 
 
@@ -261,10 +305,13 @@ class MemoryCluster:
     notifier: RecordingNotifier = field(init=False)
     events: RecordingEvents = field(init=False)
     status: MemoryStatus = field(default_factory=MemoryStatus)
+    finalizers: MemoryFinalizers = field(default_factory=MemoryFinalizers)
+    routers: MemoryRouters = field(init=False)
 
     def __post_init__(self) -> None:
         self.workloads = MemoryWorkloads(self.clock)
         self.router = MemoryRouter(self.clock)
+        self.routers = MemoryRouters(self.router)
         self.analyzer = ScriptedAnalyzer(self.clock, lambda _name, _t: verdicts.Value(100.0))
         self.webhooks = ScriptedWebhooks(self.clock)
         self.notifier = RecordingNotifier(self.clock)
@@ -272,13 +319,20 @@ class MemoryCluster:
 
     @property
     def deps(self) -> Deps:
-        return Deps(
+        """The ports of one tick (what ``run_once`` takes)."""
+        return self.adapters.deps(self.router)
+
+    @property
+    def adapters(self) -> Adapters:
+        """Every adapter (what ``engine.reconcile.Engine`` takes)."""
+        return Adapters(
             workloads=self.workloads,
-            router=self.router,
+            routers=self.routers,
             analyzer=self.analyzer,
             webhooks=self.webhooks,
             notifier=self.notifier,
             events=self.events,
             status=self.status,
             clock=self.clock,
+            finalizers=self.finalizers,
         )

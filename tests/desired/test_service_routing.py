@@ -16,9 +16,9 @@ from flagger_py.desired import service_routing
 from flagger_py.domain import effective
 from flagger_py.domain.conditions import Blocked
 from flagger_py.domain.effective import ControllerDefaults
+from flagger_py.engine import admission
 from flagger_py.manifest.check import check_document
 from flagger_py.model.canary import Canary
-from flagger_py.operator import admission
 from flagger_py.plugins import registry
 from tests.paths import REPO
 
@@ -107,13 +107,13 @@ def test_without_a_provider_only_the_fields_are_checked() -> None:
 def test_admission_blocks_with_invalid_target_naming_the_flag_when_the_provider_came_from_it() -> None:
     parsed = admission.parse(body(None))
     assert isinstance(parsed, Canary)
-    resolved = effective.resolve(parsed, ControllerDefaults(mesh_provider="nginx"))
-    blocked = admission.check_target(resolved, from_flag=True)
+    resolved = effective.effective(parsed, ControllerDefaults(mesh_provider="nginx"))
+    blocked = admission.check_target(resolved)
     assert isinstance(blocked, Blocked)
     assert blocked.reason == "InvalidTarget"
     assert blocked.message.startswith("-mesh-provider (spec.provider is not set): the nginx router")
-    ok = effective.resolve(parsed, ControllerDefaults(mesh_provider="istio"))
-    assert admission.check_target(ok, from_flag=True) is None
+    ok = effective.effective(parsed, ControllerDefaults(mesh_provider="istio"))
+    assert admission.check_target(ok) is None
 
 
 def test_validate_reports_the_router_a_service_target_cannot_use(tmp_path: Path) -> None:

@@ -45,7 +45,14 @@ def test_initialization_waits_for_the_primary() -> None:
     assert world.status.last_applied_spec == world.status.last_promoted_spec == "rev-1"
     assert act.ScaleToZero() in second.actions
     assert act.ReconcileRoutes() in second.actions
-    assert act.Notify("info", "New Deployment detected, initialization completed.", True) in second.actions
+    alert = next(a for a in second.actions if isinstance(a, act.Notify))
+    assert (alert.severity, alert.message) == ("info", "New Deployment detected, initialization completed.")
+    assert dict(alert.details) == {
+        "Target": "Deployment/podinfo.test",
+        "Failed checks threshold": "2",
+        "Progress deadline": "600s",
+        "Traffic routing": "Weight step: 10 max: 100",
+    }
     promoted = next(c for c in world.status.conditions if c.type == "Promoted")
     assert (promoted.status, promoted.reason) == ("True", "Initialized")
 

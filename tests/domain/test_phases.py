@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flagger_py.domain import phases, settings
-from flagger_py.model.canary import Analysis
+from flagger_py.domain import phases
 
 
 @pytest.mark.parametrize(
@@ -67,25 +66,3 @@ def test_every_phase_has_a_transition_entry() -> None:
 def test_promoted_condition(phase: str, status: str, message: str) -> None:
     condition = phases.promoted_condition(phase)  # type: ignore[arg-type]
     assert (condition.status, condition.message) == (status, message)
-
-
-def analysis(**fields: object) -> Analysis:
-    return Analysis.model_validate({"interval": "1m", "threshold": 5, **fields})
-
-
-def test_defaults_and_clamps() -> None:
-    assert settings.interval_seconds(analysis(interval="1m30s", stepWeight=10)) == 90.0
-    assert settings.threshold(analysis(threshold=0, stepWeight=10)) == 1
-    assert settings.threshold(analysis(threshold=-3, stepWeight=10)) == 1
-
-
-def test_strategy() -> None:
-    assert settings.strategy(analysis(stepWeight=10), "istio") == "canary"
-    assert settings.strategy(analysis(iterations=10), "istio") == "blue-green"
-    assert (
-        settings.strategy(analysis(iterations=10, match=[{"headers": {"x": {"exact": "y"}}}]), None)
-        == "ab-testing"
-    )
-    assert settings.strategy(analysis(stepWeight=10), "kubernetes") == "blue-green"
-    assert settings.iterations(analysis(stepWeight=10), "kubernetes") == 10
-    assert settings.iterations(analysis(iterations=3), "kubernetes") == 3

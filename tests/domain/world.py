@@ -1,6 +1,7 @@
 """A scripted world that answers decide()'s questions and applies its actions, for domain tests.
 
-Not the engine (that comes with the engine issue): just enough to drive decide() tick by tick.
+Not the engine: just enough to drive decide() tick by tick, with the settings a controller started with
+``defaults`` (no interval bound unless a test asks for one) gives the spec.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flagger_py.domain import actions as act
-from flagger_py.domain.machine import Decision, Subject, decide
+from flagger_py.domain.effective import ControllerDefaults, Settings, effective
+from flagger_py.domain.machine import Decision, decide
 from flagger_py.domain.observations import (
     READY,
     Availability,
@@ -23,7 +25,8 @@ from flagger_py.domain.observations import (
 )
 from flagger_py.domain.verdicts import Check
 from flagger_py.domain.weights import ALL_PRIMARY, Routes
-from flagger_py.model.canary import CanarySpec, CanaryStatus
+from flagger_py.model.canary import Canary, CanarySpec, CanaryStatus
+from flagger_py.model.objectmeta import ObjectMeta
 
 HookScript = Callable[[int], HookOutcome]
 _HEALTHY = (Check("request-success-rate", True, "ok", 100.0),)
@@ -66,20 +69,21 @@ class World:
     tick: int = 0
     log: list[tuple[int, str, int, tuple[act.Action, ...]]] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
+    defaults: ControllerDefaults = field(default_factory=lambda: ControllerDefaults(min_interval=0.0))
 
     def step(self) -> Decision:
         self.tick += 1
         obs = Observations(revision=self.revision, configs=dict(self.configs))
         now = Instant(self.tick * 60.0, f"2026-01-01T00:{self.tick:02d}:00Z")
-        subject = Subject("podinfo", "test")
+        settings = settings_of(self.spec, self.defaults)
         for _ in range(20):
-            out = decide(subject, self.spec, self.status, obs, now)
+            out = decide(settings, self.spec, self.status, obs, now)
             if isinstance(out, Decision):
                 break
             obs = self.answer(out, obs)
         else:  # pragma: no cover - decide() must converge
             raise AssertionError("decide() kept asking")
-        assert decide(subject, self.spec, self.status, obs, now) == out  # same inputs, same decision
+        assert decide(settings, self.spec, self.status, obs, now) == out  # same inputs, same decision
         self.apply(out)
         return out
 
@@ -128,3 +132,9 @@ def fails(message: str = "closed", *, muted: bool = False) -> HookScript:
 def until(tick: int, message: str = "closed") -> HookScript:
     """A gate closed before ``tick`` and open from then on."""
     return lambda now: HookOutcome(now >= tick, "" if now >= tick else message)
+
+
+def settings_of(spec: CanarySpec, defaults: ControllerDefaults | None = None) -> Settings:
+    """The settings of Canary podinfo.test with ``spec`` on a controller started with ``defaults``."""
+    canary = Canary(metadata=ObjectMeta(name="podinfo", namespace="test"), spec=spec)
+    return effective(canary, defaults or ControllerDefaults(min_interval=0.0)).settings

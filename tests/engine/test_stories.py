@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flagger_py.domain import verdicts
+from flagger_py.domain.effective import ControllerDefaults, effective
 from flagger_py.domain.weights import ALL_CANARY, ALL_PRIMARY, Routes
 from flagger_py.engine.tick import TickResult, run_once
 from flagger_py.errors import ProviderUnavailable
@@ -36,7 +37,7 @@ class Story:
         self.cluster = cluster or MemoryCluster()
 
     async def tick(self) -> TickResult:
-        result = await run_once(self.canary, self.cluster.deps)
+        result = await run_once(effective(self.canary, ControllerDefaults()), self.cluster.deps)
         self.canary = self.canary.model_copy(update={"status": result.decision.status})
         self.cluster.clock.advance(result.requeue_after)
         return result
@@ -166,9 +167,10 @@ async def test_webhook_gates_each_type() -> None:
 async def test_primary_not_ready_during_promotion_waits_then_finishes() -> None:
     story = await Story(canary(stepWeight=50)).initialized()
     story.cluster.workloads.primary_ready_after = 90
-    timeline = await story.ticks(8)
+    timeline = [p for p, _ in await story.ticks(9)]
     # the primary rolls out for 90 s after the promotion: two 30 s ticks wait for it
-    assert [p for p, _ in timeline][3:] == ["Promoting", "Promoting", "Promoting", "Finalising", "Succeeded"]
+    promoted = timeline.index("Promoting")
+    assert timeline[promoted:] == ["Promoting", "Promoting", "Promoting", "Finalising", "Succeeded"]
 
 
 async def test_config_change_triggers_a_run() -> None:
@@ -189,7 +191,7 @@ async def test_a_failing_action_stops_the_tick_and_keeps_the_status() -> None:
         raise ProviderUnavailable("VirtualService podinfo: connection refused")
 
     story.cluster.router.set_routes = broken  # type: ignore[method-assign,assignment]
-    result = await run_once(story.canary, story.cluster.deps)
+    result = await run_once(effective(story.canary, ControllerDefaults()), story.cluster.deps)
     assert result.error == "SetRoutes failed: VirtualService podinfo: connection refused"
     assert story.cluster.status.status == before
     assert story.cluster.events.emitted[-1][1:] == ("Warning", result.error)

@@ -13,6 +13,8 @@ import pytest
 
 from flagger_py.alerting.fields import fields, wanted
 from flagger_py.alerting.router import AlertRouter
+from flagger_py.domain.alert_details import details
+from flagger_py.domain.effective import ControllerDefaults, effective
 from flagger_py.model.alert_provider import AlertProvider
 from flagger_py.model.canary import Canary
 from flagger_py.plugins import registry
@@ -60,8 +62,10 @@ def canary(alerts: list[dict[str, Any]] | None = None, **analysis: Any) -> Canar
 
 
 def test_fields() -> None:
-    assert fields(canary(), "prod-eu", with_metadata=False) == (("Cluster", "prod-eu"),)
-    assert fields(canary(), "", with_metadata=True) == (
+    """The cluster name, then the details decide() attached (domain.alert_details)."""
+    run = effective(canary(), ControllerDefaults()).settings
+    assert fields("prod-eu", ()) == (("Cluster", "prod-eu"),)
+    assert fields("", details(run, canary().spec)) == (
         ("Target", "Deployment/podinfo.test"),
         ("Failed checks threshold", "5"),
         ("Progress deadline", "600s"),
@@ -76,7 +80,8 @@ def test_fields() -> None:
             }
         }
     )
-    assert fields(steps, "", True)[-1] == ("Traffic routing", "Weight steps: 5,20,60 max: 60")
+    stepped = details(effective(steps, ControllerDefaults()).settings, steps.spec)
+    assert stepped[-1] == ("Traffic routing", "Weight steps: 5,20,60 max: 60")
 
 
 class Lookup:
@@ -98,7 +103,7 @@ def provider(kind: str, **spec: Any) -> dict[str, Any]:
 
 
 async def route(router: AlertRouter, c: Canary, severity: str = "warn") -> None:
-    await router.notify(c, severity, "Canary promotion is waiting for approval.", False)  # type: ignore[arg-type]
+    await router.notify(c, severity, "Canary promotion is waiting for approval.", ())  # type: ignore[arg-type]
 
 
 async def test_routes_by_severity_and_resolves_secrets(serve: Callable[..., Server]) -> None:

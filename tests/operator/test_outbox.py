@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from flagger_py.domain.actions import Severity
+from flagger_py.domain.alert_details import Details
 from flagger_py.model.canary import Canary
 from flagger_py.operator.outbox import Outbox, QueuedNotifier
 from tests.webhooks.server import canary
@@ -116,21 +117,19 @@ def test_an_outbox_needs_room() -> None:
 
 
 async def test_queued_notifier_hands_alerts_to_the_canary_stream() -> None:
-    sent: list[tuple[str, str, bool]] = []
+    sent: list[tuple[str, str, Details]] = []
     release = asyncio.Event()
 
     class Slow:
-        async def notify(self, canary: Canary, severity: Severity, message: str, with_metadata: bool) -> None:
+        async def notify(self, canary: Canary, severity: Severity, message: str, details: Details) -> None:
             await release.wait()
-            sent.append((f"{severity} {canary.metadata.name}", message, with_metadata))
+            sent.append((f"{severity} {canary.metadata.name}", message, details))
 
     outbox = Outbox()
     notifier = QueuedNotifier(Slow(), outbox)
     subject = canary()
-    await notifier.notify(subject, "warn", "Canary promotion is waiting for approval.", False)
-    await notifier.notify(
-        subject, "info", "Canary analysis completed successfully, promotion finished.", False
-    )
+    await notifier.notify(subject, "warn", "Canary promotion is waiting for approval.", ())
+    await notifier.notify(subject, "info", "Canary analysis completed successfully, promotion finished.", ())
     assert sent == []
     assert list(outbox.queues) == [f"alerts of {subject.metadata.name}.{subject.metadata.namespace}"]
     release.set()

@@ -12,9 +12,9 @@ import pytest
 from flagger_py import cli
 from flagger_py.domain import effective
 from flagger_py.domain.effective import ControllerDefaults
+from flagger_py.engine import admission
 from flagger_py.manifest import loader
 from flagger_py.model.canary import Canary
-from flagger_py.operator import admission
 from flagger_py.plugins import registry
 from flagger_py.ports import RouterContext
 from flagger_py.testing.objects import MemoryObjects
@@ -88,14 +88,14 @@ def test_validate_refuses_what_flagger_s_verify_knative_canary_refuses(
 
 def test_the_controller_refuses_a_knative_target_with_another_router_from_the_flag() -> None:
     (document,) = loader.documents("c", KNATIVE_CANARY.replace("  provider: knative\n", ""))
-    canary = effective.resolve(
+    canary = effective.effective(
         Canary.model_validate(document.content), ControllerDefaults(mesh_provider="istio")
     )
-    blocked = admission.check_target(canary, from_flag=True)
+    blocked = admission.check_target(canary)
     assert blocked is not None
     assert blocked.reason == "InvalidTarget"
     assert blocked.message.startswith("-mesh-provider (spec.provider is not set): a Knative Service target")
-    knative = effective.resolve(
+    knative = effective.effective(
         Canary.model_validate(document.content), ControllerDefaults(mesh_provider="knative")
     )
-    assert admission.check_target(knative, from_flag=True) is None
+    assert admission.check_target(knative) is None

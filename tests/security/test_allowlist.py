@@ -102,7 +102,7 @@ async def test_a_refused_alert_provider_fails_alone(serve: Callable[..., Server]
     events = Recorded()
     async with httpx.AsyncClient() as client:
         router = AlertRouter(lookup, lambda _p: client, allow=allow, events=events)
-        await router.notify(c, "warn", "hello", False)
+        await router.notify(c, "warn", "hello", ())
     assert [r[0] for r in server.requests] == ["/near"]
     [(_, kind, message)] = events.events
     assert kind == "Warning"

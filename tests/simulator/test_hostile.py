@@ -169,7 +169,7 @@ def test_an_interval_longer_than_the_scenario_says_so(tmp_path: Path) -> None:
     code, out, err = run(path)
     assert (code, err) == (0, "")
     assert out.splitlines()[-1] == (
-        "verdict: no verdict after 4h: still Initializing; analysis.interval (2562047h) is longer than "
+        "verdict: no verdict after 4h: still Initialized; analysis.interval (2562047h) is longer than "
         "the scenario: lengthen its duration to see the analysis"
     )
 

@@ -54,7 +54,7 @@ def test_verdicts_of_the_bundled_scenarios() -> None:
         verdicts[name] = out.splitlines()[-1]
     assert verdicts == {
         "healthy": "verdict: promoted after 8m",
-        "latency-regression": "verdict: rolled back at 11m at 30% after 5 failed checks",
+        "latency-regression": "verdict: rolled back at 11m10s at 40% after 5 failed checks",
         "flapping-webhook": "verdict: promoted after 10m",
     }
 
@@ -67,7 +67,7 @@ def test_json_output() -> None:
     document = json.loads(out)
     assert document["verdict"]["outcome"] == "rolled back"
     weights = [t["weights"]["canary"] for t in document["ticks"]]
-    assert max(weights) == 30
+    assert max(weights) == 40
     failing = [n for t in document["ticks"] for n in t["notes"] if n["kind"] == "metric" and not n["passed"]]
     assert len(failing) == 5
     assert all(n["name"] == "request-duration" and n["value"] > 500 for n in failing)

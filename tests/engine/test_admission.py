@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from flagger_py.domain.conditions import Blocked
+from flagger_py.engine import admission
 from flagger_py.model import Canary
-from flagger_py.operator import admission
 
 
 def body(spec: dict[str, Any] | None = None, **analysis: Any) -> dict[str, Any]:

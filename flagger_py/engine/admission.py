@@ -1,7 +1,7 @@
-"""What makes a Canary impossible to act on, found before a tick: an invalid spec, an unknown
-provider, a target its router cannot route, a reference to another namespace when those are
-forbidden, a workload claimed by another Canary. Each is a ``Blocked`` with the field and the fix in
-its message."""
+"""Admission: what makes a Canary impossible to act on, found before its run: an invalid spec, an
+unknown provider, a target its router cannot route, a reference to another namespace when the
+controller forbids those, a workload claimed by another Canary. Each is a ``Blocked`` with the field
+and the fix in its message; ``admit`` is the order they are looked at."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from pydantic import ValidationError
 
 from flagger_py.desired import knative, service_routing
 from flagger_py.domain.conditions import Blocked
+from flagger_py.domain.effective import Effective, Settings
 from flagger_py.errors import PluginError, PluginNotFound
 from flagger_py.model.base import without_nulls
 from flagger_py.model.canary import Canary
 from flagger_py.model.problems import from_validation_error
-from flagger_py.plugins import Registry
 from flagger_py.ports import Router
+from flagger_py.ports.adapters import Routers
 
 SHOWN_PROBLEMS = 3
 
@@ -35,33 +36,42 @@ def parse(body: Mapping[str, Any]) -> Canary | Blocked:
         return Blocked("InvalidSpec", shown)
 
 
-def check_provider(canary: Canary, routers: Registry, *, from_flag: bool) -> Blocked | None:
-    """Whether the router of a resolved Canary is installed; ``from_flag`` when its name came from
-    ``-mesh-provider`` rather than from ``spec.provider``."""
-    name = canary.spec.provider or ""
-    where = "-mesh-provider (spec.provider is not set)" if from_flag else "spec.provider"
+def admit(run: Effective, routers: Routers, claimed_by: str | None) -> Router | Blocked:
+    """The router of an admissible Canary, or the first reason it is not: provider, target, routing,
+    namespaces, claim."""
+    router = find_router(run.settings, routers)
+    if isinstance(router, Blocked):
+        return router
+    return (
+        check_target(run)
+        or check_router(run.canary, router)
+        or (None if run.settings.cross_namespace_refs else check_namespaces(run.canary))
+        or check_claim(run.canary, claimed_by)
+        or router
+    )
+
+
+def find_router(settings: Settings, routers: Routers) -> Router | Blocked:
+    """The installed router the settings name, or why there is none."""
+    where = settings.provider_field
     try:
-        routers.get(name)
+        return routers.get(settings.provider)
     except PluginNotFound as exc:
         names = ", ".join(exc.available) or "none"
         return Blocked(
             "UnknownProvider",
-            f"{where}: no router named {name!r} is installed; available: {names}. "
+            f"{where}: no router named {settings.provider!r} is installed; available: {names}. "
             "Set spec.provider to one of them or install the router plugin.",
         )
     except PluginError as exc:
         return Blocked("ProviderUnavailable", f"{where}: {exc}")
-    return None
 
 
-def check_target(canary: Canary, *, from_flag: bool) -> Blocked | None:
-    """Whether the router of a resolved Canary can release its kind of target (a core Service target
-    only through the routers of ``service_routing``); ``from_flag`` as for ``check_provider``."""
-    where = "-mesh-provider (spec.provider is not set)" if from_flag else "spec.provider"
-    provider = canary.spec.provider
-    found = service_routing.problems(canary.spec, provider, where) + knative.problems(
-        canary.spec, provider, where
-    )
+def check_target(run: Effective) -> Blocked | None:
+    """Whether the router can release this kind of target (a core Service target only through the
+    routers of ``service_routing``, a Knative Service only through knative)."""
+    where, provider, spec = run.settings.provider_field, run.settings.provider, run.canary.spec
+    found = service_routing.problems(spec, provider, where) + knative.problems(spec, provider, where)
     return Blocked("InvalidTarget", "; ".join(map(str, found))) if found else None
 
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flagger_py.domain.conditions import Blocked
+from flagger_py.engine import admission
 from flagger_py.model import Canary
-from flagger_py.operator import admission
-from tests.operator.test_admission import body
+from tests.engine.test_admission import body
 
 HOSTILE = st.one_of(
     st.none(),

@@ -1,4 +1,5 @@
-"""A Canary deleted without revertOnDeletion: its target is scaled back up, retried until it works."""
+"""The host retries what the engine could not finish for a Canary deleted without revertOnDeletion:
+scaling its target back up, until it works (the engine's side: tests/engine/test_deletion.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any, cast
 import pytest
 
 from flagger_py.errors import KubeUnavailable, Problem
-from flagger_py.kube.workloads import KubeWorkloads, TargetNotFound
+from flagger_py.errors import TargetNotFound
+from flagger_py.kube.workloads import KubeWorkloads
 from flagger_py.model.canary import Canary
 from flagger_py.operator import reconciler as reconciler_module
 from flagger_py.operator.reconciler import Reconciler
