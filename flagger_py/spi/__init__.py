@@ -15,6 +15,7 @@ from flagger_py.errors import (
     ProviderUnavailable,
     RouterError,
 )
+from flagger_py.ports import FLUX_OPT_OUT, knative
 from flagger_py.ports.alerts import Alert, ChatProvider, ChatSettings
 from flagger_py.ports.metrics import ApiServer, MetricContext
 from flagger_py.ports.protocols import ClusterObjects, MetricProvider, Router, RouterContext
@@ -24,6 +25,7 @@ Notifier = ChatProvider
 __all__ = [
     "ALL_CANARY",
     "ALL_PRIMARY",
+    "FLUX_OPT_OUT",
     "Alert",
     "ApiServer",
     "ChatProvider",
@@ -42,4 +44,5 @@ __all__ = [
     "RouterError",
     "Routes",
     "Severity",
+    "knative",
 ]
