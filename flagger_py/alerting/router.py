@@ -45,7 +45,6 @@ class AlertRouter:
     clients: ClientFactory
     cluster_name: str = ""
     global_notifier: ChatProvider | None = None
-    no_cross_namespace_refs: bool = False
     notifiers: Registry = field(default_factory=lambda: registry("notifier"))
     allow: AllowList = field(default_factory=AllowList)
     events: Events | None = None
@@ -83,10 +82,6 @@ class AlertRouter:
         """The chat provider an alert route points at, built from its AlertProvider and Secret."""
         namespace = route.provider_ref.namespace or canary_namespace
         name = route.provider_ref.name
-        if self.no_cross_namespace_refs and namespace != canary_namespace:
-            raise FlaggerError(
-                f"AlertProvider {namespace}/{name} is in another namespace (--no-cross-namespace-refs)"
-            )
         found = await self.lookup.alert_provider(namespace, name)
         if found is None:
             raise FlaggerError(f"AlertProvider {namespace}/{name} not found")

@@ -63,7 +63,6 @@ class MetricAnalyzer:
     context: MetricContext
     metrics_server: str
     mesh_provider: str = "istio"
-    no_cross_namespace_refs: bool = False
     record: Recorder | None = None
     allow: AllowList = field(default_factory=AllowList)
     providers: Registry = field(default_factory=lambda: registry("metric provider"))
@@ -188,11 +187,6 @@ class MetricAnalyzer:
         ref = metric.template_ref
         namespace = ref.namespace or home
         where = f"spec.analysis.metrics[{metric.name}].templateRef"
-        if namespace != home and self.no_cross_namespace_refs:
-            raise FlaggerError(
-                f"{where} points to namespace {namespace}, and cross-namespace references are disabled "
-                "(-no-cross-namespace-refs): copy the MetricTemplate into this namespace"
-            )
         found = await self.lookup.metric_template(namespace, ref.name)
         if found is None:
             raise FlaggerError(f"MetricTemplate {namespace}/{ref.name} not found ({where})")

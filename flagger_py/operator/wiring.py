@@ -93,7 +93,6 @@ def build(
         allow=allow,
         cluster_name=settings.cluster_name,
         global_notifier=global_notifier(settings, clients),
-        no_cross_namespace_refs=settings.no_cross_namespace_refs,
     )
     scheduler_ref: list[Scheduler] = []
 
@@ -106,7 +105,6 @@ def build(
         MetricContext(http, insecure, objects, ApiServer(api_http, client.authorization or _anonymous)),
         settings.metrics_server,
         settings.mesh_provider,
-        no_cross_namespace_refs=settings.no_cross_namespace_refs,
         record=telemetry.record_check,
         allow=allow,
     )

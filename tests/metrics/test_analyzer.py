@@ -1,5 +1,5 @@
 """The analyzer: which provider measures which metric, in Flagger's order; templates and secrets read
-from the template's namespace only; cross-namespace refusal; providers built once; a backend outage
+from the template's namespace only; providers built once; a backend outage
 logged once; every check recorded. Keptn against in-memory cluster objects."""
 
 from __future__ import annotations
@@ -139,21 +139,6 @@ async def test_secret_is_read_from_the_template_namespace_only() -> None:
     assert check.passed
     assert lookup.secret_reads == [("shared", "dd")]
     assert factory.built[0][1]["datadog_api_key"] == "a"
-
-
-async def test_cross_namespace_template_refused_when_disabled() -> None:
-    lookup = Lookup()
-    lookup.add("shared", "latency", "datadog", "q")
-    run, factory = analyzer(lookup, Fake({"q": 1.0}), no_cross_namespace_refs=True)
-    ref = {**LATENCY, "templateRef": {"name": "latency", "namespace": "shared"}}
-    (check,) = await run.run(canary(ref))
-    assert not check.passed
-    assert "-no-cross-namespace-refs" in check.message
-    assert "copy the MetricTemplate" in check.message
-    assert factory.built == []
-    same = {**LATENCY, "templateRef": {"name": "latency", "namespace": "test"}}
-    lookup.add("test", "latency", "datadog", "q")
-    assert (await run.run(canary(same)))[0].passed
 
 
 @pytest.mark.parametrize(

@@ -172,21 +172,19 @@ async def test_problems_are_logged_once_and_never_raised(
             {"name": "a", "providerRef": {"name": "ok"}},
             {"name": "b", "providerRef": {"name": "bad"}},
             {"name": "c", "providerRef": {"name": "nope"}},
-            {"name": "d", "providerRef": {"name": "far", "namespace": "other"}},
         ]
     )
     caplog.set_level(logging.INFO, logger="flagger_py.alerting.router")
     async with httpx.AsyncClient() as client:
-        router = AlertRouter(lookup, lambda _p: client, no_cross_namespace_refs=True)
+        router = AlertRouter(lookup, lambda _p: client)
         for _ in range(3):
             await route(router, c)
         state["down"] = False
         await route(router, c)
     messages = [r.getMessage() for r in caplog.records]
-    assert len(messages) == 5, messages  # four failures once each, one recovery
+    assert len(messages) == 4, messages  # three failures once each, one recovery
     assert any("Secret test/gone of AlertProvider bad has no address key" in m for m in messages)
     assert any("AlertProvider test/nope not found" in m for m in messages)
-    assert any("--no-cross-namespace-refs" in m for m in messages)
     assert any("recovered" in m for m in messages)
 
 
