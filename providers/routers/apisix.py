@@ -18,10 +18,10 @@ from typing import Any
 from flagger_py.errors import Problem, SpecError
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, Routes
+from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
-from .objects import LAST_APPLIED, ORIGINAL, Names
+from .objects import Names
 
 API = "apisix.apache.org/v2"
 PRIORITY = 10000
@@ -49,14 +49,6 @@ class ApisixRouter(objects.OneObjectRouter):
         apex = Names.of(canary).apex
         return f"{ref.name if ref else apex}-{apex}-canary"
 
-    async def reconcile(self, canary: Canary) -> None:
-        found = await self.current(canary)
-        routes = self.read(found, canary) if found is not None else ALL_PRIMARY
-        await objects.put(self.cluster, canary, await self.canary_route(canary, routes))
-
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, await self.canary_route(canary, routes))
-
     def read(self, route: Mapping[str, Any], canary: Canary) -> Routes:
         """The primary's weight, the rest to the canary (Flagger's ApisixRouter.GetRoutes)."""
         names = Names.of(canary)
@@ -66,15 +58,15 @@ class ApisixRouter(objects.OneObjectRouter):
                 return objects.weights(found[names.primary], found.get(names.canary, 0))
         return ALL_PRIMARY
 
-    async def canary_route(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+    async def build(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         """The canary ApisixRoute (Flagger's ApisixRouter.Reconcile and SetRoutes)."""
         names = Names.of(canary)
         ref = canary.spec.route_ref
         assert ref is not None  # check() refuses the canary otherwise
-        route = await self.cluster.get(API, "ApisixRoute", names.namespace, ref.name)
+        route = await objects.referenced(
+            self.cluster, API, "ApisixRoute", canary, ref.name, "spec.routeRef.name"
+        )
         where = f"ApisixRoute {names.namespace}/{ref.name}"
-        if route is None:
-            raise SpecError([Problem("spec.routeRef.name", f"{where} does not exist")])
         rule = _target_rule(route, names.apex, where)
         backend = dict(rule["backends"][0])
         backend |= {"serviceName": names.primary, "weight": routes.primary}
@@ -86,14 +78,7 @@ class ApisixRouter(objects.OneObjectRouter):
         rule |= {"priority": PRIORITY, "backends": [backend, twin]}
         spec = {k: v for k, v in copy.deepcopy(dict(route.get("spec") or {})).items() if k != "stream"}
         spec["http"] = [rule]
-        source = route.get("metadata") or {}
-        kept = {
-            k: v for k, v in (source.get("annotations") or {}).items() if k not in (LAST_APPLIED, ORIGINAL)
-        }
-        meta = objects.metadata(canary, self.name(canary), apex=False)
-        meta["annotations"] = {**kept, **meta["annotations"]}
-        if source.get("labels"):
-            meta["labels"] = dict(source["labels"])
+        meta = objects.copied_metadata(canary, self.name(canary), route)
         return {"apiVersion": API, "kind": "ApisixRoute", "metadata": meta, "spec": spec}
 
 

@@ -31,9 +31,10 @@ from typing import Any
 from flagger_py.model.canary import Canary, CanaryService
 from flagger_py.model.duration import Duration
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
+from .matches import headers_only
 from .objects import Names
 
 API = "appmesh.k8s.aws/v1beta1"
@@ -56,12 +57,9 @@ def check(canary: Canary, provider: str) -> str | None:
             f"spec.analysis.match: App Mesh routes A/B traffic on one condition (got {len(matches)}); "
             "put every header in one match"
         )
-    for index, match in enumerate(matches):
-        if match.query_params or match.source_labels or not match.headers:
-            return (
-                f"spec.analysis.match[{index}]: App Mesh routes A/B traffic by headers only; "
-                "match on headers and remove queryParams and sourceLabels"
-            )
+    why = headers_only(canary, "App Mesh")
+    if why:
+        return why
     retries = service.retries
     if retries is not None and retries.per_try_timeout:
         problem = duration_problem(retries.per_try_timeout, "spec.service.retries.perTryTimeout")
@@ -196,14 +194,14 @@ def routes_for(
     return [route(name, {"prefix": prefix}, targets(routes))]
 
 
-class AppMeshRouter:
-    """Implements ``ports.Router`` for ``provider: appmesh`` (App Mesh v1beta1 objects)."""
+class AppMeshRouter(objects.OneObjectRouter):
+    """Implements ``ports.Router`` for ``provider: appmesh`` (App Mesh v1beta1 objects); the routes
+    live in the apex VirtualService."""
 
     provider = "appmesh"
+    api = API
+    kind = "VirtualService"
     strategies = STRATEGIES
-
-    def __init__(self, context: RouterContext) -> None:
-        self.cluster = context.cluster
 
     def check(self, canary: Canary) -> str | None:
         service = canary.spec.service
@@ -222,20 +220,18 @@ class AppMeshRouter:
             (names.canary, names.canary),
         ):
             await objects.put(self.cluster, canary, virtual_node(canary, name, host))
-        found = await self.current(canary)
-        routes = read_routes(found, names) if found is not None else ALL_PRIMARY
-        await objects.put(self.cluster, canary, virtual_service(canary, names.apex, routes))
+        await super().reconcile(canary)
         await objects.put(self.cluster, canary, virtual_service(canary, names.canary, Routes(0, 100)))
 
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, virtual_service(canary, Names.of(canary).apex, routes))
+    def name(self, canary: Canary) -> str:
+        names = Names.of(canary)
+        return service_name(names.apex, names)
 
-    async def get_routes(self, canary: Canary) -> Routes:
-        found = await self.current(canary)
-        if found is None:  # deleted behind our back: recreate the objects, all traffic to the primary
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        return read_routes(found, Names.of(canary))
+    def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+        return virtual_service(canary, Names.of(canary).apex, routes)
+
+    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
+        return read_routes(obj, Names.of(canary))
 
     async def finalize(self, canary: Canary) -> None:
         names = Names.of(canary)
@@ -243,10 +239,6 @@ class AppMeshRouter:
             await objects.restore(self.cluster, canary, API, "VirtualService", service_name(router, names))
         for node in (names.apex, names.primary, names.canary):
             await objects.restore(self.cluster, canary, API, "VirtualNode", node)
-
-    async def current(self, canary: Canary) -> Mapping[str, Any] | None:
-        names = Names.of(canary)
-        return await self.cluster.get(API, "VirtualService", names.namespace, service_name(names.apex, names))
 
 
 def service_name(router: str, names: Names) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 from flagger_py.errors import RouterError
 from flagger_py.model.canary import Canary, CanaryService
 from flagger_py.model.strategy import Strategy
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.spi import ALL_PRIMARY, RouterContext, Routes
 
 from . import appmesh, objects
 from .objects import Names
@@ -42,14 +42,17 @@ DEFAULT_SELECTOR_LABELS = ("app", "name", "app.kubernetes.io/name")
 """Flagger's default ``-selector-labels``, used when the controller does not pass its own."""
 
 
-class AppMeshV1Beta2Router:
-    """Implements ``ports.Router`` for ``provider: appmesh:v1beta2``."""
+class AppMeshV1Beta2Router(objects.OneObjectRouter):
+    """Implements ``ports.Router`` for ``provider: appmesh:v1beta2``; the routes live in the apex
+    VirtualRouter."""
 
     provider = "appmesh:v1beta2"
+    api = API
+    kind = "VirtualRouter"
     strategies: frozenset[Strategy] = appmesh.STRATEGIES
 
     def __init__(self, context: RouterContext) -> None:
-        self.cluster = context.cluster
+        super().__init__(context)
         labels = context.options.get("selector-labels") or ""
         self.selector_labels = tuple(k.strip() for k in labels.split(",") if k.strip()) or (
             DEFAULT_SELECTOR_LABELS
@@ -69,21 +72,16 @@ class AppMeshV1Beta2Router:
         target = canary.spec.target_ref.name
         for name, selected in ((names.primary, f"{target}-primary"), (names.canary, target)):
             await objects.put(self.cluster, canary, virtual_node(canary, name, {label: selected}))
-        found = await self.current(canary)
-        routes = read_routes(found, names) if found is not None else ALL_PRIMARY
-        for router, split in ((names.apex, routes), (names.canary, Routes(0, 100))):
-            await objects.put(self.cluster, canary, virtual_router(canary, router, split))
-            await objects.put(self.cluster, canary, virtual_service(canary, router))
+        await super().reconcile(canary)
+        await objects.put(self.cluster, canary, virtual_service(canary, names.apex))
+        await objects.put(self.cluster, canary, virtual_router(canary, names.canary, Routes(0, 100)))
+        await objects.put(self.cluster, canary, virtual_service(canary, names.canary))
 
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, virtual_router(canary, Names.of(canary).apex, routes))
+    def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+        return virtual_router(canary, Names.of(canary).apex, routes)
 
-    async def get_routes(self, canary: Canary) -> Routes:
-        found = await self.current(canary)
-        if found is None:  # deleted behind our back: recreate the objects, all traffic to the primary
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        return read_routes(found, Names.of(canary))
+    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
+        return read_routes(obj, Names.of(canary))
 
     async def finalize(self, canary: Canary) -> None:
         names = Names.of(canary)
@@ -92,10 +90,6 @@ class AppMeshV1Beta2Router:
             await objects.restore(self.cluster, canary, API, "VirtualRouter", router)
         for node in (names.primary, names.canary):
             await objects.restore(self.cluster, canary, API, "VirtualNode", node)
-
-    async def current(self, canary: Canary) -> Mapping[str, Any] | None:
-        names = Names.of(canary)
-        return await self.cluster.get(API, "VirtualRouter", names.namespace, names.apex)
 
     async def selector_label(self, canary: Canary) -> str:
         """The target's selector label key the VirtualNodes select pods by (Flagger's labelSelector)."""

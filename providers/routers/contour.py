@@ -16,9 +16,10 @@ from typing import Any
 
 from flagger_py.model.canary import ABMatch, Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, Routes
+from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
+from .matches import headers_only
 from .objects import Names
 
 API = "projectcontour.io/v1"
@@ -33,13 +34,7 @@ class ContourRouter(objects.OneObjectRouter):
     strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
 
     def check(self, canary: Canary) -> str | None:
-        for index, match in enumerate(canary.spec.analysis.match or ()):
-            if match.query_params or match.source_labels or not match.headers:
-                return (
-                    f"spec.analysis.match[{index}]: Contour routes A/B traffic by headers only; "
-                    "match on headers and remove queryParams and sourceLabels"
-                )
-        return unsupported(canary, self.provider, self.strategies)
+        return headers_only(canary, "Contour") or unsupported(canary, self.provider, self.strategies)
 
     def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
         return read_routes(obj, Names.of(canary))

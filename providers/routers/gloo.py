@@ -21,9 +21,10 @@ from typing import Any
 from flagger_py.errors import Problem, SpecError
 from flagger_py.model.canary import ABMatch, Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, Routes
+from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
+from .matches import headers_only
 from .objects import Names
 
 GATEWAY_API = "gateway.solo.io/v1"
@@ -59,13 +60,8 @@ class GlooRouter(objects.OneObjectRouter):
     strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
 
     def check(self, canary: Canary) -> str | None:
-        for index, match in enumerate(canary.spec.analysis.match or ()):
-            if match.query_params or match.source_labels or not match.headers:
-                return (
-                    f"spec.analysis.match[{index}]: the gloo router routes A/B traffic by headers only; "
-                    "match on headers and remove queryParams and sourceLabels"
-                )
-        return unsupported(canary, self.provider, self.strategies)
+        why = headers_only(canary, "the gloo router")
+        return why or unsupported(canary, self.provider, self.strategies)
 
     async def reconcile(self, canary: Canary) -> None:
         primary, canary_upstream = upstream_names(canary)
@@ -74,12 +70,6 @@ class GlooRouter(objects.OneObjectRouter):
         for upstream, service in ((primary, names.primary), (canary_upstream, names.canary)):
             await objects.put(self.cluster, canary, await self.upstream(canary, upstream, service, config))
         await super().reconcile(canary)
-
-    async def get_routes(self, canary: Canary) -> Routes:
-        if await self.current(canary) is None:  # deleted behind our back: the upstreams too, maybe
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        return await super().get_routes(canary)
 
     async def finalize(self, canary: Canary) -> None:
         await super().finalize(canary)

@@ -20,7 +20,7 @@ from typing import Any
 
 from flagger_py.model.canary import ABMatch, Canary, CanaryService
 from flagger_py.model.strategy import ALL, Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, Routes
+from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
 from .objects import Names

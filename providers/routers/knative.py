@@ -19,8 +19,8 @@ from typing import Any
 from flagger_py.errors import RouterError
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import RouterContext, Routes
-from flagger_py.ports import knative as kn
+from flagger_py.spi import RouterContext, Routes
+from flagger_py.spi import knative as kn
 
 from . import objects
 

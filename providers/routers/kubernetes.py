@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.spi import ALL_PRIMARY, RouterContext, Routes
 
 
 class KubernetesRouter:

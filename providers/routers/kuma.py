@@ -23,7 +23,7 @@ from typing import Any
 from flagger_py.errors import RouterError
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, ClusterObjects, RouterContext, Routes
+from flagger_py.spi import ALL_PRIMARY, ClusterObjects, Routes
 
 from . import objects
 from .objects import Names
@@ -37,34 +37,27 @@ CANARY = "flagger-py.app/canary"
 """``<namespace>/<name>`` of the Canary a cluster-scoped object belongs to (no owner reference possible)."""
 
 
-class KumaRouter:
-    """Implements ``ports.Router`` for ``provider: kuma``."""
+class KumaRouter(objects.OneObjectRouter):
+    """Implements ``ports.Router`` for ``provider: kuma``: one cluster-scoped TrafficRoute."""
 
     provider = "kuma"
+    api = API
+    kind = KIND
     strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
-
-    def __init__(self, context: RouterContext) -> None:
-        self.cluster = context.cluster
 
     def check(self, canary: Canary) -> str | None:
         if canary.spec.service is None:
             return f"spec.service: provider {self.provider} needs spec.service (at least its port)"
         return unsupported(canary, self.provider, self.strategies)
 
-    async def reconcile(self, canary: Canary) -> None:
-        found = await self.current(canary)
-        routes = read_routes(found, Names.of(canary)) if found is not None else ALL_PRIMARY
-        await put(self.cluster, canary, traffic_route(canary, routes))
+    def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+        return traffic_route(canary, routes)
 
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await put(self.cluster, canary, traffic_route(canary, routes))
+    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
+        return read_routes(obj, Names.of(canary))
 
-    async def get_routes(self, canary: Canary) -> Routes:
-        found = await self.current(canary)
-        if found is None:  # deleted behind our back: recreate it, all traffic to the primary
-            await self.reconcile(canary)
-            return ALL_PRIMARY
-        return read_routes(found, Names.of(canary))
+    async def write(self, canary: Canary, desired: Mapping[str, Any]) -> None:
+        await put(self.cluster, canary, desired)
 
     async def finalize(self, canary: Canary) -> None:
         await restore(self.cluster, canary, Names.of(canary).apex)

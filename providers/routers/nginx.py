@@ -20,10 +20,10 @@ from typing import Any
 from flagger_py.errors import Problem, SpecError
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.spi import ALL_PRIMARY, RouterContext, Routes
 
 from . import objects
-from .objects import LAST_APPLIED, ORIGINAL, Names
+from .objects import Names
 
 API = "networking.k8s.io/v1"
 DEFAULT_PREFIX = "nginx.ingress.kubernetes.io"
@@ -72,14 +72,6 @@ class NginxRouter(objects.OneObjectRouter):
         ref = canary.spec.ingress_ref
         return f"{ref.name if ref else Names.of(canary).apex}-canary"
 
-    async def reconcile(self, canary: Canary) -> None:
-        found = await self.current(canary)
-        routes = self.read(found, canary) if found is not None else ALL_PRIMARY
-        await objects.put(self.cluster, canary, await self.canary_ingress(canary, routes))
-
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, await self.canary_ingress(canary, routes))
-
     def read(self, ingress: Mapping[str, Any], canary: Canary) -> Routes:  # noqa: ARG002 - same for all
         annotations = (ingress.get("metadata") or {}).get("annotations") or {}
         if annotations.get(f"{self.prefix}/canary") != "true":
@@ -88,28 +80,20 @@ class NginxRouter(objects.OneObjectRouter):
             return Routes(0, 100)
         return objects.weights(None, annotations.get(f"{self.prefix}/canary-weight"))
 
-    async def canary_ingress(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+    async def build(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+        """The canary Ingress: a copy of the user's with the canary annotations."""
         names = Names.of(canary)
         ref = canary.spec.ingress_ref
         assert ref is not None  # check() refuses the canary otherwise
-        ingress = await self.cluster.get(API, "Ingress", names.namespace, ref.name)
-        if ingress is None:
-            problem = Problem("spec.ingressRef.name", f"Ingress {names.namespace}/{ref.name} does not exist")
-            raise SpecError([problem])
+        ingress = await objects.referenced(
+            self.cluster, API, "Ingress", canary, ref.name, "spec.ingressRef.name"
+        )
         spec = copy.deepcopy(dict(ingress.get("spec") or {}))
         if not _retarget(spec, names.apex, names.canary):
             message = f"Ingress {ref.name} has no backend Service {names.apex}; route it to the apex Service"
             raise SpecError([Problem("spec.ingressRef.name", message)])
-        source = ingress.get("metadata") or {}
-        keep = {
-            k: v
-            for k, v in (source.get("annotations") or {}).items()
-            if not k.startswith(f"{self.prefix}/canary") and k not in (LAST_APPLIED, ORIGINAL)
-        }
-        meta = objects.metadata(canary, self.name(canary), apex=False)
-        meta["annotations"] = {**keep, **meta["annotations"], **self.annotations(canary, routes)}
-        if source.get("labels"):
-            meta["labels"] = dict(source["labels"])
+        ours = self.annotations(canary, routes)
+        meta = objects.copied_metadata(canary, self.name(canary), ingress, ours, (f"{self.prefix}/canary",))
         return {"apiVersion": API, "kind": "Ingress", "metadata": meta, "spec": spec}
 
     def annotations(self, canary: Canary, routes: Routes) -> dict[str, str]:

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flagger_py.errors import RouterError
+from flagger_py.errors import Problem, RouterError, SpecError
 from flagger_py.model.canary import Canary, SessionAffinity
-from flagger_py.ports import ALL_PRIMARY, FLUX_OPT_OUT, ClusterObjects, RouterContext, Routes
+from flagger_py.spi import ALL_PRIMARY, FLUX_OPT_OUT, ClusterObjects, RouterContext, Routes
 
 ORIGINAL = "flagger.kubernetes.io/original-configuration"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -58,6 +58,41 @@ def metadata(canary: Canary, name: str, *, flux: bool = True, apex: bool = True)
     if annotations:
         meta["annotations"] = annotations
     return meta
+
+
+def copied_metadata(
+    canary: Canary,
+    name: str,
+    source: Mapping[str, Any],
+    annotations: Mapping[str, str] | None = None,
+    dropped: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Metadata of a router's copy of a user's object (an Ingress, an ApisixRoute): the source's labels,
+    its annotations but kubectl's last-applied one, our original-configuration and those starting with
+    one of ``dropped``, then ours (the Flux opt-out) and ``annotations`` over them."""
+    found = source.get("metadata") or {}
+    kept = {
+        k: v
+        for k, v in (found.get("annotations") or {}).items()
+        if k not in (LAST_APPLIED, ORIGINAL) and not k.startswith(dropped)
+    }
+    meta = metadata(canary, name, apex=False)
+    meta["annotations"] = {**kept, **meta["annotations"], **(annotations or {})}
+    if found.get("labels"):
+        meta["labels"] = dict(found["labels"])
+    return meta
+
+
+async def referenced(
+    cluster: ClusterObjects, api_version: str, kind: str, canary: Canary, name: str, field: str
+) -> Mapping[str, Any]:
+    """The user's object a router copies (named by ``field``, e.g. ``spec.ingressRef.name``), or
+    SpecError naming that field when it does not exist."""
+    namespace = Names.of(canary).namespace
+    found = await cluster.get(api_version, kind, namespace, name)
+    if found is None:
+        raise SpecError([Problem(field, f"{kind} {namespace}/{name} does not exist")])
+    return found
 
 
 def contains(actual: Any, desired: Any) -> bool:
@@ -189,9 +224,10 @@ def _number(value: Any) -> int:
 class OneObjectRouter:
     """Base of routers whose weights live in one object (``api``/``kind``, named ``name(canary)``).
 
-    Subclasses say what the object should be (``desired``) and how to read its routes (``read``);
-    reconcile rewrites it from the spec with the weights it has, get_routes recreates it when it was
-    deleted behind our back (all traffic to the primary), and finalize restores or deletes it.
+    Subclasses say what the object should be (``desired``, or ``build`` when making it reads the
+    cluster) and how to read its routes (``read``); reconcile rewrites it from the spec with the
+    weights it has, get_routes recreates it when it was deleted behind our back (all traffic to the
+    primary), and finalize restores or deletes it.
     """
 
     api: str
@@ -210,6 +246,15 @@ class OneObjectRouter:
     def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
         raise NotImplementedError
 
+    async def build(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+        """The object to write: ``desired``, unless making it needs the cluster (a copy of a user's
+        object, whose original is read here)."""
+        return self.desired(canary, routes)
+
+    async def write(self, canary: Canary, desired: Mapping[str, Any]) -> None:
+        """Make the object true in the cluster (``put``)."""
+        await put(self.cluster, canary, desired)
+
     def waiting(self, obj: Mapping[str, Any]) -> str | None:  # noqa: ARG002 - a hook
         """Why the mesh has not taken the object's routes yet (get_routes raises RouterError), or None."""
         return None
@@ -220,10 +265,10 @@ class OneObjectRouter:
     async def reconcile(self, canary: Canary) -> None:
         found = await self.current(canary)
         routes = self.read(found, canary) if found is not None else ALL_PRIMARY
-        await put(self.cluster, canary, self.desired(canary, routes))
+        await self.write(canary, await self.build(canary, routes))
 
     async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await put(self.cluster, canary, self.desired(canary, routes))
+        await self.write(canary, await self.build(canary, routes))
 
     async def get_routes(self, canary: Canary) -> Routes:
         found = await self.current(canary)

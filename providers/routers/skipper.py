@@ -20,10 +20,10 @@ from typing import Any
 from flagger_py.errors import Problem, SpecError
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, Routes
+from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
-from .objects import LAST_APPLIED, ORIGINAL, Names
+from .objects import Names
 
 API = "networking.k8s.io/v1"
 PREDICATE = "zalando.org/skipper-predicate"
@@ -52,14 +52,6 @@ class SkipperRouter(objects.OneObjectRouter):
         ref = canary.spec.ingress_ref
         return f"{ref.name if ref else Names.of(canary).apex}-canary"
 
-    async def reconcile(self, canary: Canary) -> None:
-        found = await self.current(canary)
-        routes = self.read(found, canary) if found is not None else ALL_PRIMARY
-        await objects.put(self.cluster, canary, await self.canary_ingress(canary, routes))
-
-    async def set_routes(self, canary: Canary, routes: Routes) -> None:
-        await objects.put(self.cluster, canary, await self.canary_ingress(canary, routes))
-
     def read(self, ingress: Mapping[str, Any], canary: Canary) -> Routes:
         names = Names.of(canary)
         annotations = (ingress.get("metadata") or {}).get("annotations") or {}
@@ -74,15 +66,14 @@ class SkipperRouter(objects.OneObjectRouter):
         except (TypeError, ValueError):
             return ALL_PRIMARY
 
-    async def canary_ingress(self, canary: Canary, routes: Routes) -> dict[str, Any]:
+    async def build(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         """The canary Ingress (Flagger's SkipperRouter.Reconcile and SetRoutes)."""
         names = Names.of(canary)
         ref = canary.spec.ingress_ref
         assert ref is not None  # check() refuses the canary otherwise
-        ingress = await self.cluster.get(API, "Ingress", names.namespace, ref.name)
-        if ingress is None:
-            problem = Problem("spec.ingressRef.name", f"Ingress {names.namespace}/{ref.name} does not exist")
-            raise SpecError([problem])
+        ingress = await objects.referenced(
+            self.cluster, API, "Ingress", canary, ref.name, "spec.ingressRef.name"
+        )
         spec = copy.deepcopy(dict(ingress.get("spec") or {}))
         if not split_paths(spec, names):
             message = (
@@ -90,14 +81,10 @@ class SkipperRouter(objects.OneObjectRouter):
                 "Service"
             )
             raise SpecError([Problem("spec.ingressRef.name", message)])
-        source = ingress.get("metadata") or {}
-        kept = {
-            k: v for k, v in (source.get("annotations") or {}).items() if k not in (LAST_APPLIED, ORIGINAL)
-        }
-        meta = objects.metadata(canary, self.name(canary), apex=False)
-        meta["annotations"] = {**kept, **meta["annotations"], **skipper_annotations(kept, names, routes)}
-        if source.get("labels"):
-            meta["labels"] = dict(source["labels"])
+        theirs = (ingress.get("metadata") or {}).get("annotations") or {}
+        meta = objects.copied_metadata(
+            canary, self.name(canary), ingress, skipper_annotations(theirs, names, routes)
+        )
         return {"apiVersion": API, "kind": "Ingress", "metadata": meta, "spec": spec}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import ALL_PRIMARY, Routes
+from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
 from .objects import Names
