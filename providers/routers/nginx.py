@@ -23,18 +23,16 @@ from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.spi import ALL_PRIMARY, RouterContext, Routes
 
 from . import objects
+from .ingress import IngressCopyRouter
 from .objects import Names
 
-API = "networking.k8s.io/v1"
 DEFAULT_PREFIX = "nginx.ingress.kubernetes.io"
 
 
-class NginxRouter(objects.OneObjectRouter):
+class NginxRouter(IngressCopyRouter):
     """Implements ``ports.Router`` for ``provider: nginx``."""
 
     provider = "nginx"
-    api = API
-    kind = "Ingress"
     strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
 
     def __init__(self, context: RouterContext) -> None:
@@ -42,11 +40,9 @@ class NginxRouter(objects.OneObjectRouter):
         self.prefix = context.options.get("ingress-annotations-prefix") or DEFAULT_PREFIX
 
     def check(self, canary: Canary) -> str | None:
-        if canary.spec.ingress_ref is None:
-            return (
-                "spec.ingressRef: provider nginx routes through your Ingress; set spec.ingressRef to "
-                "{apiVersion: networking.k8s.io/v1, kind: Ingress, name: <the Ingress of the apex Service>}"
-            )
+        missing = self.missing_ref(canary)
+        if missing:
+            return missing
         headers = cookies = 0
         for index, match in enumerate(canary.spec.analysis.match or ()):
             if match.query_params or match.source_labels:
@@ -68,10 +64,6 @@ class NginxRouter(objects.OneObjectRouter):
             )
         return unsupported(canary, self.provider, self.strategies)
 
-    def name(self, canary: Canary) -> str:
-        ref = canary.spec.ingress_ref
-        return f"{ref.name if ref else Names.of(canary).apex}-canary"
-
     def read(self, ingress: Mapping[str, Any], canary: Canary) -> Routes:  # noqa: ARG002 - same for all
         annotations = (ingress.get("metadata") or {}).get("annotations") or {}
         if annotations.get(f"{self.prefix}/canary") != "true":
@@ -83,18 +75,16 @@ class NginxRouter(objects.OneObjectRouter):
     async def build(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         """The canary Ingress: a copy of the user's with the canary annotations."""
         names = Names.of(canary)
-        ref = canary.spec.ingress_ref
-        assert ref is not None  # check() refuses the canary otherwise
-        ingress = await objects.referenced(
-            self.cluster, API, "Ingress", canary, ref.name, "spec.ingressRef.name"
-        )
+        ingress_name, ingress = await self.original(canary)
         spec = copy.deepcopy(dict(ingress.get("spec") or {}))
         if not _retarget(spec, names.apex, names.canary):
-            message = f"Ingress {ref.name} has no backend Service {names.apex}; route it to the apex Service"
+            message = (
+                f"Ingress {ingress_name} has no backend Service {names.apex}; route it to the apex Service"
+            )
             raise SpecError([Problem("spec.ingressRef.name", message)])
         ours = self.annotations(canary, routes)
         meta = objects.copied_metadata(canary, self.name(canary), ingress, ours, (f"{self.prefix}/canary",))
-        return {"apiVersion": API, "kind": "Ingress", "metadata": meta, "spec": spec}
+        return {"apiVersion": self.api, "kind": self.kind, "metadata": meta, "spec": spec}
 
     def annotations(self, canary: Canary, routes: Routes) -> dict[str, str]:
         p = self.prefix

@@ -23,34 +23,23 @@ from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
+from .ingress import IngressCopyRouter
 from .objects import Names
 
-API = "networking.k8s.io/v1"
 PREDICATE = "zalando.org/skipper-predicate"
 BACKEND_WEIGHTS = "zalando.org/backend-weights"
 ROUTE_WEIGHT = "Weight(100)"
 ROUTE_DISABLED = "False()"
 
 
-class SkipperRouter(objects.OneObjectRouter):
+class SkipperRouter(IngressCopyRouter):
     """Implements ``ports.Router`` for ``provider: skipper``."""
 
     provider = "skipper"
-    api = API
-    kind = "Ingress"
     strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
 
     def check(self, canary: Canary) -> str | None:
-        if canary.spec.ingress_ref is None or not canary.spec.ingress_ref.name:
-            return (
-                "spec.ingressRef: provider skipper routes through your Ingress; set spec.ingressRef to "
-                "{apiVersion: networking.k8s.io/v1, kind: Ingress, name: <the Ingress of the apex Service>}"
-            )
-        return unsupported(canary, self.provider, self.strategies)
-
-    def name(self, canary: Canary) -> str:
-        ref = canary.spec.ingress_ref
-        return f"{ref.name if ref else Names.of(canary).apex}-canary"
+        return self.missing_ref(canary) or unsupported(canary, self.provider, self.strategies)
 
     def read(self, ingress: Mapping[str, Any], canary: Canary) -> Routes:
         names = Names.of(canary)
@@ -69,23 +58,19 @@ class SkipperRouter(objects.OneObjectRouter):
     async def build(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         """The canary Ingress (Flagger's SkipperRouter.Reconcile and SetRoutes)."""
         names = Names.of(canary)
-        ref = canary.spec.ingress_ref
-        assert ref is not None  # check() refuses the canary otherwise
-        ingress = await objects.referenced(
-            self.cluster, API, "Ingress", canary, ref.name, "spec.ingressRef.name"
-        )
+        ingress_name, ingress = await self.original(canary)
         spec = copy.deepcopy(dict(ingress.get("spec") or {}))
         if not split_paths(spec, names):
             message = (
-                f"Ingress {ref.name} has no path with the backend Service {names.apex}; route it to the apex "
-                "Service"
+                f"Ingress {ingress_name} has no path with the backend Service {names.apex}; route it to the "
+                "apex Service"
             )
             raise SpecError([Problem("spec.ingressRef.name", message)])
         theirs = (ingress.get("metadata") or {}).get("annotations") or {}
         meta = objects.copied_metadata(
             canary, self.name(canary), ingress, skipper_annotations(theirs, names, routes)
         )
-        return {"apiVersion": API, "kind": "Ingress", "metadata": meta, "spec": spec}
+        return {"apiVersion": self.api, "kind": self.kind, "metadata": meta, "spec": spec}
 
 
 def split_paths(spec: dict[str, Any], names: Names) -> bool:
