@@ -14,11 +14,11 @@ traffic the user had before flagger-py (to give it back on finalize) and ``spec.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any
 
+from flagger_py.desired import readiness
 from flagger_py.domain.observations import Readiness
 from flagger_py.domain.weights import ALL_PRIMARY, Routes
 from flagger_py.errors import Problem
@@ -183,7 +183,7 @@ def revision_readiness(
     why = ": ".join(str(ready[k]) for k in ("reason", "message") if ready.get(k))
     message = f"{where} is not ready" + (f": {why}" if why else "")
     if ready.get("status") == "False":
-        since = _epoch(ready.get("lastTransitionTime"))
+        since = readiness.epoch(ready.get("lastTransitionTime"))
         if since is not None and now - since > deadline:
             return Readiness(False, f"{message} (for over {deadline:.0f}s)", failed=True)
     return Readiness(False, message)
@@ -195,12 +195,3 @@ def _percent(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
         return None
     return value
-
-
-def _epoch(text: Any) -> float | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
