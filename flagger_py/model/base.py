@@ -7,28 +7,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+WIRE = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+"""What every model is: frozen, camelCase on the wire (snake_case accepted in Python)."""
+
 
 class Spec(BaseModel):
     """Frozen, camelCase on the wire, unknown fields rejected (with their path)."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=True,
-        strict=False,
-    )
+    model_config = ConfigDict(**WIRE, extra="forbid", strict=False)
 
 
 class Observed(BaseModel):
     """Frozen, camelCase; unknown fields ignored: for status and metadata written by servers."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="ignore",
-        alias_generator=to_camel,
-        populate_by_name=True,
-    )
+    model_config = ConfigDict(**WIRE, extra="ignore")
 
 
 def without_nulls(value: Any) -> Any:

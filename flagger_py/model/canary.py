@@ -185,13 +185,11 @@ class CanaryService(Spec):
     unmanaged_metadata: UnmanagedMetadata | None = None
 
 
-class HeaderMatch(Spec):
-    """A/B header match: exactly one of exact, prefix, suffix and regex."""
+class HeaderMatch(StringMatch):
+    """A/B header match: a StringMatch that may match a suffix too, with exactly one of exact, prefix,
+    suffix and regex."""
 
-    exact: str | None = None
-    prefix: str | None = None
     suffix: str | None = None
-    regex: str | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> HeaderMatch:

@@ -96,12 +96,8 @@ class Headers(Spec):
     response: HeaderOperations | None = None
 
 
-class OriginMatch(Spec):
-    """One allowed CORS origin: exactly one of exact, prefix and regex."""
-
-    exact: str | None = None
-    prefix: str | None = None
-    regex: str | None = None
+class OriginMatch(StringMatch):
+    """One allowed CORS origin: a StringMatch with exactly one of exact, prefix and regex."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> OriginMatch:
