@@ -17,6 +17,7 @@ and never longer than the load tester's ``-timeout``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -33,6 +34,7 @@ import httpx
 
 from flagger_py import outbound, redact
 from flagger_py.loadtester import remote
+from flagger_py.loadtester.deadline import RemoteRun, ran_out, start_and_follow
 from flagger_py.loadtester.payload import quote
 from flagger_py.loadtester.remote import RemoteError, TaskError
 from flagger_py.loadtester.tasks import Outcome
@@ -274,23 +276,19 @@ async def run(
     task: Concord, http: httpx.AsyncClient, *, timeout: float, request_timeout: float, canary: str
 ) -> Outcome:
     """Start the process and wait for its end, within ``timeout`` (the load tester's ``-timeout``)."""
-    started = ""
-    scope = asyncio.timeout(timeout)
-    try:
-        async with scope:
-            try:
-                started = await _start(task, http, request_timeout)
-            except RemoteError as exc:
-                return Outcome(error=f"failed to start process: {exc}")
-            log.info(
-                "concord process created",
-                extra={"canary": canary, "instanceId": started, "server": redact.url(task.server)},
-            )
-            return await _wait(task, http, started, request_timeout, canary)
-    except TimeoutError:
-        if not scope.expired():
-            raise
-        waited = f" for concord process {started}" if started else " to start the concord process"
-        return Outcome(
-            error=f"context timedout: the load tester's -timeout ({timeout:g}s) ran out while waiting{waited}"
+
+    async def wait(started: str) -> Outcome:
+        log.info(
+            "concord process created",
+            extra={"canary": canary, "instanceId": started, "server": redact.url(task.server)},
         )
+        return await _wait(task, http, started, request_timeout, canary)
+
+    process: RemoteRun[str] = RemoteRun()
+    start = functools.partial(_start, task, http, request_timeout)
+    done = await start_and_follow(timeout, process, start, wait, "failed to start process")
+    if done is not None:
+        return done
+    if process.started:
+        return ran_out(timeout, f" while waiting for concord process {process.started}")
+    return ran_out(timeout, " while waiting to start the concord process")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import logging
@@ -31,6 +32,7 @@ import httpx
 
 from flagger_py import outbound, redact
 from flagger_py.loadtester import remote
+from flagger_py.loadtester.deadline import RemoteRun, ran_out, start_and_follow
 from flagger_py.loadtester.payload import quote
 from flagger_py.loadtester.remote import RemoteError, TaskError
 from flagger_py.loadtester.tasks import Outcome
@@ -197,29 +199,23 @@ async def run(
 ) -> Outcome:
     """Clone and start the test and follow it within ``timeout`` (the load tester's ``-timeout``);
     stop it when the time runs out or the run is cancelled."""
-    test: int | None = None
-    scope = asyncio.timeout(timeout)
+
+    async def follow(test: int) -> Outcome:
+        log.info("ngrinder test started", extra={"canary": canary, "test": test, "clone": task.clone})
+        return await _follow(task, http, test, request_timeout, canary)
+
+    run: RemoteRun[int] = RemoteRun()
+    start = functools.partial(_start, task, http, request_timeout)
+    refused = f"failed to clone and start ngrinder test {task}"
     try:
-        async with scope:
-            try:
-                test = await _start(task, http, request_timeout)
-            except RemoteError as exc:
-                return Outcome(error=f"failed to clone and start ngrinder test {task}: {exc}")
-            log.info("ngrinder test started", extra={"canary": canary, "test": test, "clone": task.clone})
-            return await _follow(task, http, test, request_timeout, canary)
-    except TimeoutError:
-        if not scope.expired():
-            raise
-        if test is None:
-            return Outcome(
-                error=f"context timedout: the load tester's -timeout ({timeout:g}s) ran out starting {task}"
-            )
-        stopped = await _stop(task, http, test, request_timeout)
-        return Outcome(
-            error=f"context timedout: the load tester's -timeout ({timeout:g}s) ran out; "
-            f"ngrinder test {test} {stopped}"
-        )
+        done = await start_and_follow(timeout, run, start, follow, refused)
     except asyncio.CancelledError:
-        if test is not None:
-            await asyncio.shield(_stop(task, http, test, request_timeout))
+        if run.started is not None:
+            await asyncio.shield(_stop(task, http, run.started, request_timeout))
         raise
+    if done is not None:
+        return done
+    if run.started is None:
+        return ran_out(timeout, f" starting {task}")
+    stopped = await _stop(task, http, run.started, request_timeout)
+    return ran_out(timeout, f"; ngrinder test {run.started} {stopped}")
