@@ -39,7 +39,7 @@ ClientFactory = Callable[[str | None], httpx.AsyncClient]
 
 @dataclass
 class AlertRouter:
-    """Implements ``ports.Notifier``."""
+    """Implements ``ports.Alerter``."""
 
     lookup: ProviderLookup
     clients: ClientFactory

@@ -114,7 +114,7 @@ async def _execute(canary: Canary, deps: Deps, action: act.Action) -> None:
         case act.EmitEvent(type=kind, message=message):
             await deps.events.emit(canary, kind, message)
         case act.Notify(severity=severity, message=message, details=details):
-            await deps.notifier.notify(canary, severity, message, details)
+            await deps.alerter.notify(canary, severity, message, details)
         case act.RecordRelease():
             return  # not I/O: reported to the caller through TickResult.released
         case _:

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from flagger_py.domain.actions import Severity
 from flagger_py.domain.alert_details import Details
 from flagger_py.model.canary import Canary
-from flagger_py.ports import Notifier
+from flagger_py.ports import Alerter
 
 log = logging.getLogger("flagger_py.outbox")
 Delivery = Callable[[], Awaitable[None]]
@@ -86,9 +86,9 @@ class Outbox:
 
 
 class QueuedNotifier:
-    """A ``ports.Notifier`` that hands each alert to the outbox (stream: the canary's alerts)."""
+    """A ``ports.Alerter`` that hands each alert to the outbox (stream: the canary's alerts)."""
 
-    def __init__(self, notifier: Notifier, outbox: Outbox) -> None:
+    def __init__(self, notifier: Alerter, outbox: Outbox) -> None:
         self.notifier = notifier
         self.outbox = outbox
 

@@ -25,7 +25,7 @@ from flagger_py.kube.status import KubeStatus
 from flagger_py.kube.targets import TargetWorkloads
 from flagger_py.model.canary import Canary, CanaryStatus
 from flagger_py.plugins import Registry, RouterSet
-from flagger_py.ports import Analyzer, Clock, Notifier, RouterContext, WebhookCaller
+from flagger_py.ports import Alerter, Analyzer, Clock, RouterContext, WebhookCaller
 from flagger_py.ports.adapters import Adapters
 
 log = logging.getLogger("flagger_py.controller")
@@ -51,7 +51,7 @@ class Reconciler:
     status: KubeStatus
     analyzer: Analyzer
     webhooks: WebhookCaller
-    notifier: Notifier
+    alerter: Alerter
     clock: Clock
     routers: Registry
     router_context: RouterContext
@@ -66,7 +66,7 @@ class Reconciler:
             routers=RouterSet(self.routers, self.router_context),
             analyzer=self.analyzer,
             webhooks=self.webhooks,
-            notifier=self.notifier,
+            alerter=self.alerter,
             events=self.events,
             status=self.status,
             clock=self.clock,

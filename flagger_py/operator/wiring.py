@@ -115,7 +115,7 @@ def build(
         status=KubeStatus(client, written),
         analyzer=analyzer,
         webhooks=caller,
-        notifier=QueuedNotifier(notifier, outbox),
+        alerter=QueuedNotifier(notifier, outbox),
         clock=clock,
         routers=registry("router"),
         router_context=RouterContext(

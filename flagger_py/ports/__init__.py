@@ -9,13 +9,13 @@ The Kubernetes adapter, the routers, metric providers and notifiers, and the in-
 from flagger_py.desired.metadata import FLUX_OPT_OUT
 from flagger_py.domain.weights import ALL_PRIMARY, Routes
 from flagger_py.ports.protocols import (
+    Alerter,
     Analyzer,
     Clock,
     ClusterObjects,
     Deps,
     Events,
     MetricProvider,
-    Notifier,
     Revision,
     Router,
     RouterContext,
@@ -27,13 +27,13 @@ from flagger_py.ports.protocols import (
 __all__ = [
     "ALL_PRIMARY",
     "FLUX_OPT_OUT",
+    "Alerter",
     "Analyzer",
     "Clock",
     "ClusterObjects",
     "Deps",
     "Events",
     "MetricProvider",
-    "Notifier",
     "Revision",
     "Router",
     "RouterContext",

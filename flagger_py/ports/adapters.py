@@ -9,11 +9,11 @@ from typing import Protocol
 
 from flagger_py.model.canary import Canary
 from flagger_py.ports.protocols import (
+    Alerter,
     Analyzer,
     Clock,
     Deps,
     Events,
-    Notifier,
     Router,
     StatusStore,
     WebhookCaller,
@@ -42,7 +42,7 @@ class Adapters:
     routers: Routers
     analyzer: Analyzer
     webhooks: WebhookCaller
-    notifier: Notifier
+    alerter: Alerter
     events: Events
     status: StatusStore
     clock: Clock
@@ -55,7 +55,7 @@ class Adapters:
             router=router,
             analyzer=self.analyzer,
             webhooks=self.webhooks,
-            notifier=self.notifier,
+            alerter=self.alerter,
             events=self.events,
             status=self.status,
             clock=self.clock,

@@ -87,8 +87,9 @@ class WebhookCaller(Protocol):
     ) -> HookOutcome: ...
 
 
-class Notifier(Protocol):
-    """Sends alerts to the canary's alert providers."""
+class Alerter(Protocol):
+    """Sends the engine's alerts to the canary's alert providers (``flagger_py.alerting`` routes them
+    to notifier plugins, ``flagger_py.spi.Notifier``)."""
 
     async def notify(self, canary: Canary, severity: Severity, message: str, details: Details) -> None: ...
 
@@ -119,7 +120,7 @@ class Deps:
     router: Router
     analyzer: Analyzer
     webhooks: WebhookCaller
-    notifier: Notifier
+    alerter: Alerter
     events: Events
     status: StatusStore
     clock: Clock

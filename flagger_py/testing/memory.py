@@ -330,7 +330,7 @@ class MemoryCluster:
             routers=self.routers,
             analyzer=self.analyzer,
             webhooks=self.webhooks,
-            notifier=self.notifier,
+            alerter=self.notifier,
             events=self.events,
             status=self.status,
             clock=self.clock,

@@ -51,7 +51,7 @@ def reconciler(workloads: FlakyWorkloads) -> Reconciler:
         status=unused,
         analyzer=unused,
         webhooks=unused,
-        notifier=unused,
+        alerter=unused,
         clock=unused,
         routers=unused,
         router_context=unused,
