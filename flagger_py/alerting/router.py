@@ -20,8 +20,8 @@ from flagger_py.model.alert_provider import AlertProvider
 from flagger_py.model.canary import Alert as AlertRoute
 from flagger_py.model.canary import Canary
 from flagger_py.plugins import Registry, registry
-from flagger_py.ports.alerts import Alert, ChatProvider, ChatSettings
 from flagger_py.ports.protocols import Events
+from flagger_py.spi.notifiers import Alert, ChatSettings, Notifier, NotifierFactory
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class AlertRouter:
     lookup: ProviderLookup
     clients: ClientFactory
     cluster_name: str = ""
-    global_notifier: ChatProvider | None = None
+    global_notifier: Notifier | None = None
     notifiers: Registry = field(default_factory=lambda: registry("notifier"))
     allow: AllowList = field(default_factory=AllowList)
     events: Events | None = None
@@ -78,8 +78,8 @@ class AlertRouter:
                 continue
             await self._send(canary, key, provider, alert)
 
-    async def provider(self, route: AlertRoute, canary_namespace: str) -> ChatProvider:
-        """The chat provider an alert route points at, built from its AlertProvider and Secret."""
+    async def provider(self, route: AlertRoute, canary_namespace: str) -> Notifier:
+        """The notifier plugin an alert route points at, built from its AlertProvider and Secret."""
         namespace = route.provider_ref.namespace or canary_namespace
         name = route.provider_ref.name
         found = await self.lookup.alert_provider(namespace, name)
@@ -101,11 +101,10 @@ class AlertRouter:
         if problem:
             raise FlaggerError(problem if problem.startswith(where) else f"{where}: {problem}")
         settings = ChatSettings(address, spec.channel or "general", spec.username or "flagger", token)
-        plugin = self.notifiers.get(spec.type)
-        provider: ChatProvider = plugin(self.clients(spec.proxy), settings)
-        return provider
+        plugin: NotifierFactory = self.notifiers.get(spec.type)
+        return plugin(self.clients(spec.proxy), settings)
 
-    async def _send(self, canary: Canary, key: str, provider: ChatProvider, alert: Alert) -> None:
+    async def _send(self, canary: Canary, key: str, provider: Notifier, alert: Alert) -> None:
         try:
             await provider.post(alert)
         except FlaggerError as exc:

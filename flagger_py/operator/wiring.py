@@ -32,8 +32,8 @@ from flagger_py.operator.telemetry import Telemetry
 from flagger_py.operator.transport import http_client
 from flagger_py.plugins import registry
 from flagger_py.ports import RouterContext
-from flagger_py.ports.alerts import ChatProvider, ChatSettings
 from flagger_py.ports.metrics import ApiServer, MetricContext
+from flagger_py.spi.notifiers import ChatSettings, Notifier
 from flagger_py.webhooks.caller import HttpWebhookCaller
 from flagger_py.webhooks.events import EventWebhooks
 
@@ -165,7 +165,7 @@ async def _anonymous() -> str | None:
     return None
 
 
-def global_notifier(settings: Settings, clients: Any) -> ChatProvider | None:
+def global_notifier(settings: Settings, clients: Any) -> Notifier | None:
     """MS Teams when -msteams-url is set, else Slack when -slack-url is set (as Flagger)."""
     notifiers = registry("notifier")
     if settings.msteams_url:

@@ -16,11 +16,9 @@ from flagger_py.errors import (
     RouterError,
 )
 from flagger_py.ports import FLUX_OPT_OUT, knative
-from flagger_py.ports.alerts import Alert, ChatProvider, ChatSettings
 from flagger_py.ports.metrics import ApiServer, MetricContext
 from flagger_py.ports.protocols import ClusterObjects, MetricProvider, Router, RouterContext
-
-Notifier = ChatProvider
+from flagger_py.spi.notifiers import Alert, ChatSettings, Notifier, NotifierFactory
 
 __all__ = [
     "ALL_CANARY",
@@ -28,13 +26,13 @@ __all__ = [
     "FLUX_OPT_OUT",
     "Alert",
     "ApiServer",
-    "ChatProvider",
     "ChatSettings",
     "ClusterObjects",
     "MetricContext",
     "MetricProvider",
     "NoDataError",
     "Notifier",
+    "NotifierFactory",
     "ProviderAuthError",
     "ProviderConfigError",
     "ProviderError",

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
-
-from flagger_py.ports.alerts import Alert, ChatSettings
-
-from . import http
-from .slack import slack_payload
+from .slack import SlackFormat
 
 
-class DiscordNotifier:
-    """Posts Slack-formatted messages to Discord."""
+class DiscordNotifier(SlackFormat):
+    """Posts Slack-formatted messages to Discord; green for info and warn, red for error."""
 
     kind = "Discord"
+    colors = ("good", "danger")
 
-    def __init__(self, client: httpx.AsyncClient, settings: ChatSettings) -> None:
-        self.client = client
-        url = http.checked_url(self.kind, settings.address).rstrip("/")
-        self.url = url if url.endswith("/slack") else f"{url}/slack"
-        self.channel = http.required(self.kind, "channel", settings.channel)
-        self.username = http.required(self.kind, "username", settings.username)
-
-    async def post(self, alert: Alert) -> None:
-        color = "danger" if alert.severity == "error" else "good"
-        await http.post(
-            self.client, self.kind, self.url, slack_payload(alert, self.channel, self.username, color)
-        )
+    def endpoint(self, url: str) -> str:
+        url = url.rstrip("/")
+        return url if url.endswith("/slack") else f"{url}/slack"

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
-from flagger_py.ports.alerts import Alert, ChatSettings
-
-from . import http
+from flagger_py.spi import Alert
+from flagger_py.spi.posting import WebhookNotifier
 
 
-class MSTeamsNotifier:
+class MSTeamsNotifier(WebhookNotifier):
     """Posts a MessageCard; blue for info and warn, red for error."""
 
     kind = "MS Teams"
 
-    def __init__(self, client: httpx.AsyncClient, settings: ChatSettings) -> None:
-        self.client = client
-        self.url = http.checked_url(self.kind, settings.address)
-
-    async def post(self, alert: Alert) -> None:
-        body: dict[str, Any] = {
+    def body(self, alert: Alert) -> Mapping[str, Any]:
+        return {
             "@type": "MessageCard",
             "@context": "http://schema.org/extensions",
             "themeColor": "FF0000" if alert.severity == "error" else "0076D7",
@@ -34,4 +28,3 @@ class MSTeamsNotifier:
                 }
             ],
         }
-        await http.post(self.client, self.kind, self.url, body)

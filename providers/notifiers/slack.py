@@ -1,14 +1,16 @@
-"""Slack: an incoming webhook, or ``chat.postMessage`` with a bot token (``token`` in the secret)."""
+"""Slack: an incoming webhook, or ``chat.postMessage`` with a bot token (``token`` in the secret).
+
+Also the Slack format that Discord's ``/slack`` endpoint and Rocket.Chat take (:class:`SlackFormat`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import httpx
 
-from flagger_py.ports.alerts import Alert, ChatSettings
-
-from . import http
+from flagger_py.spi import Alert, ChatSettings
+from flagger_py.spi.posting import WebhookNotifier, required
 
 POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
 
@@ -32,20 +34,31 @@ def slack_payload(alert: Alert, channel: str, username: str, color: str) -> dict
     }
 
 
-class SlackNotifier:
-    """Posts to Slack; green for info and warn, red for error."""
+class SlackFormat(WebhookNotifier):
+    """A service that takes Slack's payload: a channel and a username (both required), and the
+    attachment colour for info and warn alerts, then for error alerts."""
 
-    kind = "Slack"
+    colors: ClassVar[tuple[str, str]]
 
     def __init__(self, client: httpx.AsyncClient, settings: ChatSettings) -> None:
-        self.client = client
-        self.url = http.checked_url(self.kind, settings.address)
-        self.channel = http.required(self.kind, "channel", settings.channel)
-        self.username = http.required(self.kind, "username", settings.username)
+        super().__init__(client, settings)
+        self.channel = required(self.kind, "channel", settings.channel)
+        self.username = required(self.kind, "username", settings.username)
+
+    def body(self, alert: Alert) -> Mapping[str, Any]:
+        color = self.colors[1] if alert.severity == "error" else self.colors[0]
+        return slack_payload(alert, self.channel, self.username, color)
+
+
+class SlackNotifier(SlackFormat):
+    """Posts to Slack; green for info and warn, red for error; a bot token as a Bearer header."""
+
+    kind = "Slack"
+    colors = ("good", "danger")
+
+    def __init__(self, client: httpx.AsyncClient, settings: ChatSettings) -> None:
+        super().__init__(client, settings)
         self.token = settings.token
 
-    async def post(self, alert: Alert) -> None:
-        color = "danger" if alert.severity == "error" else "good"
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
-        body = slack_payload(alert, self.channel, self.username, color)
-        await http.post(self.client, self.kind, self.url, body, headers)
+    def headers(self) -> Mapping[str, str] | None:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else None

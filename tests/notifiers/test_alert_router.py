@@ -18,7 +18,7 @@ from flagger_py.domain.effective import ControllerDefaults, effective
 from flagger_py.model.alert_provider import AlertProvider
 from flagger_py.model.canary import Canary
 from flagger_py.plugins import registry
-from flagger_py.ports.alerts import ChatSettings
+from flagger_py.spi import ChatSettings
 from tests.webhooks.server import Server
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from flagger_py.errors import ProviderAuthError, ProviderConfigError, ProviderUnavailable
-from flagger_py.ports.alerts import Alert, ChatSettings
+from flagger_py.spi import Alert, ChatSettings
 from tests.webhooks.server import Server
 
 
