@@ -6,7 +6,7 @@
   outcome to the errors tree: any 2xx is success; timeouts, transport errors, 429 and 5xx are
   ProviderUnavailable; 401 and 403 ProviderAuthError; any other status ProviderConfigError. It
   does not retry: the controller's outbox does. Messages name the service, the scheme and host
-  and the status, with the answer cut and its credentials masked;
+  and the status, with the answer cut and masked (credentials, and the address and headers sent);
 - :class:`WebhookNotifier` is a ``Notifier`` built on both: a plugin sets ``kind`` and writes
   ``body``.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -65,7 +66,7 @@ async def post(
         raise ProviderConfigError(f"{kind} {where}: invalid address ({reason})") from exc
     if response.is_success:
         return
-    text = redact.text(response.text)
+    text = redact.text(response.text, known=_secrets(url, headers))
     message = f"{kind} {where}: {response.status_code} {text}".rstrip()
     if response.status_code in (401, 403):
         raise ProviderAuthError(message)
@@ -101,6 +102,12 @@ class WebhookNotifier(ABC):
 
     async def post(self, alert: Alert) -> None:
         await post(self.client, self.kind, self.url, self.body(alert), self.headers())
+
+
+def _secrets(url: str, headers: Mapping[str, str] | None) -> list[str]:
+    """What an answer must not repeat: the address and its path, and the credentials sent."""
+    values = [*(headers or {}).values()]
+    return [url, urlsplit(url).path, *values, *(value.split()[-1] for value in values if value.strip())]
 
 
 def _redacted(url: str) -> str:
