@@ -12,6 +12,7 @@ import base64
 import itertools
 import json
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -96,7 +97,38 @@ async def _serve(application: web.Application) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-class Concord:
+class _Remote(ABC):
+    """What both fakes do first with a request: record it, refuse it without the credentials,
+    and give it the test's replacement answer for the route when there is one."""
+
+    @abstractmethod
+    def _unauthorized(self, request: web.Request) -> web.Response | None: ...
+
+    @abstractmethod
+    def _routes(self, fake: Fake) -> list[web.RouteDef]: ...
+
+    async def _screen(
+        self, fake: Fake, request: web.Request, route: str | None = None
+    ) -> tuple[Seen, web.StreamResponse | None]:
+        """The request as recorded, and the answer that ends it here (``None``: the handler answers)."""
+        seen = await _record(fake, request)
+        if refused := self._unauthorized(request):
+            return seen, refused
+        if route is not None and route in fake.answers:
+            return seen, await fake.answers[route](request)
+        return seen, None
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Fake]:
+        application = web.Application()
+        fake = Fake("")
+        application.add_routes(self._routes(fake))
+        async with _serve(application) as base:
+            fake.base = base
+            yield fake
+
+
+class Concord(_Remote):
     """Concord's process API: ``POST /api/v1/process`` (multipart form, ``Authorization: <key>``)
     and ``GET /api/v1/process/{id}``; each process answers ``statuses`` in turn, then the last."""
 
@@ -113,11 +145,9 @@ class Concord:
         return web.json_response({"message": f"API key not found: {sent}"}, status=401)
 
     async def start(self, fake: Fake, request: web.Request) -> web.StreamResponse:
-        seen = await _record(fake, request)
-        if refused := self._unauthorized(request):
-            return refused
-        if "start" in fake.answers:
-            return await fake.answers["start"](request)
+        seen, done = await self._screen(fake, request, "start")
+        if done is not None:
+            return done
         if request.content_type != "multipart/form-data":
             return web.json_response({"message": "not a form"}, status=415)
         seen.fields = _form(request.headers["Content-Type"], seen.body)
@@ -129,30 +159,20 @@ class Concord:
         return web.json_response({"instanceId": instance, "ok": True})
 
     async def status(self, fake: Fake, request: web.Request) -> web.StreamResponse:
-        await _record(fake, request)
-        if refused := self._unauthorized(request):
-            return refused
-        if "status" in fake.answers:
-            return await fake.answers["status"](request)
+        _, done = await self._screen(fake, request, "status")
+        if done is not None:
+            return done
         instance = request.match_info["id"]
         if instance not in self.processes:
             return web.json_response({"message": "process not found"}, status=404)
         status = next(self.processes[instance])
         return web.json_response({"instanceId": instance, "status": status, "projectName": "p"})
 
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[Fake]:
-        application = web.Application()
-        fake = Fake("")
-        application.add_routes(
-            [
-                web.route("*", "/api/v1/process", partial(self.start, fake)),
-                web.route("*", "/api/v1/process/{id}", partial(self.status, fake)),
-            ]
-        )
-        async with _serve(application) as base:
-            fake.base = base
-            yield fake
+    def _routes(self, fake: Fake) -> list[web.RouteDef]:
+        return [
+            web.route("*", "/api/v1/process", partial(self.start, fake)),
+            web.route("*", "/api/v1/process/{id}", partial(self.status, fake)),
+        ]
 
 
 def _form(content_type: str, body: bytes) -> list[tuple[str, str]]:
@@ -169,7 +189,7 @@ def _form(content_type: str, body: bytes) -> list[tuple[str, str]]:
     return fields
 
 
-class NGrinder:
+class NGrinder(_Remote):
     """nGrinder's perftest API with basic auth: ``POST /perftest/api/{id}/clone_and_start`` answers
     the new test, ``GET /perftest/api/{id}/status`` its status (``statuses`` in turn, then the
     last), ``PUT /perftest/api/{id}?action=stop`` stops it. ``prefix`` is where it is served."""
@@ -188,11 +208,9 @@ class NGrinder:
         return web.json_response({"success": False, "message": "unauthorized"}, status=401)
 
     async def clone(self, fake: Fake, request: web.Request) -> web.StreamResponse:
-        await _record(fake, request)
-        if refused := self._unauthorized(request):
-            return refused
-        if "clone" in fake.answers:
-            return await fake.answers["clone"](request)
+        _, done = await self._screen(fake, request, "clone")
+        if done is not None:
+            return done
         if request.method != "POST":
             return web.json_response({"success": False}, status=405)
         test, self.next_id = self.next_id, self.next_id + 1
@@ -200,40 +218,30 @@ class NGrinder:
         return web.json_response({"status": "READY", "id": test, "testName": "clone"})
 
     async def status(self, fake: Fake, request: web.Request) -> web.StreamResponse:
-        await _record(fake, request)
-        if refused := self._unauthorized(request):
-            return refused
-        if "status" in fake.answers:
-            return await fake.answers["status"](request)
+        _, done = await self._screen(fake, request, "status")
+        if done is not None:
+            return done
         test = int(request.match_info["id"])
         if request.method != "GET" or test not in self.tests:
             return web.json_response({"success": False}, status=404)
         return web.json_response({"status": [{"id": test, "status_id": next(self.tests[test])}]})
 
     async def test(self, fake: Fake, request: web.Request) -> web.StreamResponse:
-        await _record(fake, request)
-        if refused := self._unauthorized(request):
-            return refused
+        _, done = await self._screen(fake, request)
+        if done is not None:
+            return done
         if request.method != "PUT" or request.query.get("action") != "stop":
             return web.json_response({"success": False}, status=405)
         self.stopped.append(int(request.match_info["id"]))
         return web.json_response({"success": True})
 
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[Fake]:
-        application = web.Application()
-        fake = Fake("")
+    def _routes(self, fake: Fake) -> list[web.RouteDef]:
         root = f"{self.prefix}/perftest/api/{{id:[0-9]+}}"
-        application.add_routes(
-            [
-                web.route("*", f"{root}/clone_and_start", partial(self.clone, fake)),
-                web.route("*", f"{root}/status", partial(self.status, fake)),
-                web.route("*", root, partial(self.test, fake)),
-            ]
-        )
-        async with _serve(application) as base:
-            fake.base = base
-            yield fake
+        return [
+            web.route("*", f"{root}/clone_and_start", partial(self.clone, fake)),
+            web.route("*", f"{root}/status", partial(self.status, fake)),
+            web.route("*", root, partial(self.test, fake)),
+        ]
 
 
 def json_answer(value: object, status: int = 200) -> Answer:
