@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import http.server
 import json
 import os
 import secrets
@@ -55,6 +56,41 @@ def wait_until(what: str, check: Callable[[], bool], timeout: float, interval: f
         if time.monotonic() > deadline:
             raise ClusterError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
+
+
+def wait_serving(
+    what: str,
+    popen: subprocess.Popen[bytes],
+    url: str,
+    ready: Callable[[httpx.Response], bool],
+    log: Callable[[], str],
+    timeout: float,
+    interval: float = 0.1,
+) -> None:
+    """Poll ``url`` until ``ready`` accepts its answer; an AssertionError naming ``what``, with
+    ``log()``, when the process ``popen`` exits first or ``timeout`` s pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if popen.poll() is not None:
+            raise AssertionError(f"{what} exited with {popen.returncode}:\n{log()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if ready(httpx.get(url, timeout=2)):
+                return
+        time.sleep(interval)
+    raise AssertionError(f"{what} did not answer {url} in {timeout}s:\n{log()}")
+
+
+def respond(
+    handler: http.server.BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = ""
+) -> None:
+    """Answer the request a local test server's ``handler`` serves: the status, a Content-Type when
+    one is given, the Content-Length and the body."""
+    handler.send_response(status)
+    if content_type:
+        handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 def stop_group(popen: subprocess.Popen[bytes], timeout: float = 10.0) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import yaml
 
-from flagger_py.testing.cluster import ClusterError, free_port, stop_group, wait_until
+from flagger_py.testing.cluster import ClusterError, free_port, respond, stop_group, wait_until
 
 
 @dataclass
@@ -117,11 +117,8 @@ class Exporter:
             def do_GET(self) -> None:
                 text = exporter.text
                 body = (text() if callable(text) else text).encode()
-                self.send_response(200 if self.path.startswith("/metrics") else 404)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                status = 200 if self.path.startswith("/metrics") else 404
+                respond(self, status, body, "text/plain; version=0.0.4")
 
             def log_message(self, *_: object) -> None:
                 return

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from flagger_py.testing.cluster import Cluster, free_port
+from flagger_py.testing.cluster import Cluster, free_port, wait_serving
 from tests.cluster import kube
 
 TICK = "1s"
@@ -42,18 +42,16 @@ class Controller:
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Until ``ready_path`` answers 200 (flagger-py's /readyz: leading, caches synced)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise AssertionError(f"controller exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}{self.ready_path}", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"controller not ready after {timeout}s:\n{self.log()}")
+        assert self.process is not None
+        wait_serving(
+            "the controller",
+            self.process,
+            f"http://127.0.0.1:{self.port}{self.ready_path}",
+            lambda answer: answer.status_code == 200,
+            self.log,
+            timeout,
+            interval=0.2,
+        )
 
     def metrics(self) -> str:
         return httpx.get(f"http://127.0.0.1:{self.port}/metrics", timeout=5).text

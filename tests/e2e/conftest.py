@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from flagger_py.crd import schema
-from flagger_py.testing.cluster import Api, ClusterError, LocalCluster, free_port, wait_until
+from flagger_py.testing.cluster import Api, ClusterError, LocalCluster, free_port, respond, wait_until
 from flagger_py.testing.prometheus import Prometheus
 from tests.e2e import controllers, images, results
 from tests.e2e.environment import Env
@@ -65,12 +65,7 @@ class PodDiscovery:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = json.dumps(discovery.targets()).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                respond(self, 200, json.dumps(discovery.targets()).encode(), "application/json")
 
             def log_message(self, *_: object) -> None:
                 return

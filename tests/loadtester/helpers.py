@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from flagger_py.testing.cluster import wait_serving
+
 PROC = Path("/proc")
 
 
@@ -27,6 +29,16 @@ def payload(metadata: dict[str, str] | None = None, namespace: str = "test", **f
     }
     if metadata is not None:
         body["metadata"] = metadata
+    return body
+
+
+def changed_metadata(body: dict[str, Any], change: dict[str, str | None]) -> dict[str, Any]:
+    """``body`` with its metadata changed in place: a ``None`` value removes the key, another sets it."""
+    for name, value in change.items():
+        if value is None:
+            del body["metadata"][name]
+        else:
+            body["metadata"][name] = value
     return body
 
 
@@ -100,17 +112,14 @@ class Service:
         return [json.loads(line) for line in self.lines()]
 
     def wait_healthy(self, seconds: float = 30.0) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise AssertionError(f"the load tester exited {self.popen.returncode}: {self.lines()}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).text == "OK":
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"the load tester did not answer /healthz in {seconds}s: {self.lines()}")
+        wait_serving(
+            "the load tester",
+            self.popen,
+            f"{self.base}/healthz",
+            lambda answer: answer.text == "OK",
+            lambda: "\n".join(self.lines()),
+            seconds,
+        )
 
     def stop(self) -> None:
         if self.popen.poll() is None:

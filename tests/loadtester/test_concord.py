@@ -16,7 +16,7 @@ import pytest
 from flagger_py.loadtester import concord
 from flagger_py.loadtester.remote import TaskError
 from tests.loadtester import remotes
-from tests.loadtester.helpers import Service, metric, payload, post
+from tests.loadtester.helpers import Service, changed_metadata, metric, payload, post
 
 KEY = "c0ncord-api-key-123"
 
@@ -161,13 +161,7 @@ async def test_metadata_that_makes_no_task_is_a_500_as_in_flagger(
     server = remotes.Concord(KEY, ["FINISHED"])
     async with server.running() as fake:
         base = await loadtester()
-        body = concord_task(fake.base, key_file)
-        for name, value in change.items():
-            if value is None:
-                del body["metadata"][name]
-            else:
-                body["metadata"][name] = value
-        response = await post(base, body=body)
+        response = await post(base, body=changed_metadata(concord_task(fake.base, key_file), change))
     assert response.status_code == 500
     assert response.text.startswith(text), response.text
     assert fake.seen == []  # nothing was sent

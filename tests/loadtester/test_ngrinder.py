@@ -18,7 +18,7 @@ from flagger_py.loadtester.remote import TaskError
 from flagger_py.loadtester.server import app
 from flagger_py.testing.cluster import free_port
 from tests.loadtester import remotes
-from tests.loadtester.helpers import eventually, metric, payload, post
+from tests.loadtester.helpers import changed_metadata, eventually, metric, payload, post
 
 PASSWORD = "s3cr3t-pa55"
 AUTH = "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
@@ -170,13 +170,7 @@ async def test_metadata_that_makes_no_task_is_a_400_as_in_flagger(
     loadtester: Callable[..., Any], change: dict[str, str | None], text: str
 ) -> None:
     base = await loadtester()
-    body = ngrinder_task("http://127.0.0.1:9/")
-    for name, value in change.items():
-        if value is None:
-            del body["metadata"][name]
-        else:
-            body["metadata"][name] = value
-    response = await post(base, body=body)
+    response = await post(base, body=changed_metadata(ngrinder_task("http://127.0.0.1:9/"), change))
     assert response.status_code == 400
     assert response.text.startswith(text), response.text
     assert "pw@" not in response.text

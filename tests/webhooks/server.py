@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flagger_py.model.canary import Canary
+from flagger_py.testing.cluster import respond
 
 Reply = tuple[int, str]
 
@@ -36,11 +37,7 @@ class Server:
                 if status == 0:  # hang past the client's timeout
                     time.sleep(1.5)
                     status, text = 200, "late"
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                respond(self, status, text.encode())
 
             def log_message(self, *_: object) -> None:
                 return
