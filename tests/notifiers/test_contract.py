@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pkgutil
+import re
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import Any
@@ -16,6 +17,7 @@ from flagger_py.spi import Alert, ChatSettings, NotifierFactory
 from flagger_py.spi.posting import WebhookNotifier
 from flagger_py.testing.notifiers import NotifierContract
 from providers import notifiers
+from tests.paths import REPO
 
 
 def installed(name: str) -> NotifierFactory:
@@ -122,3 +124,14 @@ def test_the_contract_fails_a_notifier_that_breaks_it(
     with pytest.raises((AssertionError, pytest.fail.Exception, httpx.HTTPError)) as info:
         test(kit(factory))
     assert why in str(info.value)
+
+
+def test_the_documented_example_passes_the_contract() -> None:
+    section = (REPO / "docs" / "plugins.md").read_text().split("## Writing a notifier", 1)[1]
+    source = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "docs/plugins.md", "exec"), namespace)
+    example = kit(namespace["MattermostNotifier"])
+    for name in dir(NotifierContract):
+        if name.startswith("test_") and name != "test_found_through_its_entry_point":
+            getattr(example, name)()
