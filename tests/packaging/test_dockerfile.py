@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from flagger_py.loadtester.main import parser as loadtester_parser
+from tests.packaging.wheel import build_wheel
 from tests.paths import REPO
 
 DOCKERFILE = REPO / "Dockerfile"
@@ -139,14 +140,7 @@ def test_what_the_build_copies_exists_and_is_not_ignored() -> None:
 
 
 def test_the_wheel_installs_and_its_console_scripts_start(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(REPO)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = dist.glob("flagger_py-*.whl")
+    wheel = build_wheel(tmp_path / "dist")
     target = tmp_path / "site"
     pip = [
         sys.executable,

@@ -11,20 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.packaging.wheel import build_wheel
 from tests.paths import REPO
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(REPO)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (path,) = out.glob("flagger_py-*.whl")
-    return zipfile.ZipFile(path)
+    return zipfile.ZipFile(build_wheel(tmp_path_factory.mktemp("wheel")))
 
 
 def test_every_provider_subpackage_is_under_flagger_py(wheel: zipfile.ZipFile) -> None:
