@@ -211,6 +211,24 @@ def check_run(code: int, out: str, err: str, output: str) -> None:
     assert (verdict["stoppedBy"] is None) == (verdict["outcome"] != "undecided")
 
 
+def refusal(document: dict[str, Any], output: str, *, as_scenario: bool) -> tuple[Path, list[str]]:
+    """Simulate ``document`` from a file: the scenario of the example Canary, or the Canary itself.
+    A run that goes through is checked and has no refusal lines; a refused one has nothing on
+    stdout and at least one line on stderr. Answers the file's path and those lines."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / ("scenario.yaml" if as_scenario else "canary.yaml")
+        path.write_text(to_yaml(document) + "\n")
+        code, out, err = run(EXAMPLE, path, output) if as_scenario else run(path, None, output)
+    assert code in (cli.EXIT_OK, cli.EXIT_INVALID), err
+    if code == cli.EXIT_OK:
+        check_run(code, out, err, output)
+        return path, []
+    assert out == ""
+    lines = err.splitlines()
+    assert lines
+    return path, lines
+
+
 def first_field(text: str) -> str:
     return re.split(r"[.\[:( ]", text, maxsplit=1)[0]
 
@@ -220,17 +238,7 @@ def first_field(text: str) -> str:
 def test_no_scenario_makes_simulate_crash_hang_or_answer_without_a_field(
     scenario: dict[str, Any], output: str
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "scenario.yaml"
-        path.write_text(to_yaml(scenario) + "\n")
-        code, out, err = run(EXAMPLE, path, output)
-    assert code in (cli.EXIT_OK, cli.EXIT_INVALID), err
-    if code == cli.EXIT_OK:
-        check_run(code, out, err, output)
-        return
-    assert out == ""
-    lines = err.splitlines()
-    assert lines
+    path, lines = refusal(scenario, output, as_scenario=True)
     for line in lines:
         assert line.startswith(f"{path} ") or line.startswith(f"{path}: "), line
         rest = line.removeprefix(str(path)).removeprefix(":").strip()
@@ -298,17 +306,7 @@ def test_no_analysis_setting_makes_simulate_crash_hang_or_answer_without_a_field
     canary: tuple[dict[str, Any], set[str]], output: str
 ) -> None:
     content, changed = canary
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "canary.yaml"
-        path.write_text(to_yaml(content) + "\n")
-        code, out, err = run(path, None, output)
-    assert code in (cli.EXIT_OK, cli.EXIT_INVALID), err
-    if code == cli.EXIT_OK:
-        check_run(code, out, err, output)
-        return
-    assert out == ""
-    lines = err.splitlines()
-    assert lines
+    path, lines = refusal(content, output, as_scenario=False)
     for line in lines:
         assert line.startswith(f"{path}:1 spec"), line  # the document, then the field's path
         assert any(name in line for name in changed), line  # names a field the fuzzer set
