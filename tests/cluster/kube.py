@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,18 @@ def set_image(cluster: Cluster, namespace: str, kind: str, name: str, image: str
     ).raise_for_status()
 
 
+async def until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """The first true value of ``check``, polled every 50 ms (a TimeoutError after ``timeout`` s)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            value = check()
+            if value:
+                return value
+            await asyncio.sleep(0.05)
+
+
 def patch(cluster: Cluster, path: str, body: dict[str, Any]) -> Any:
-    response = cluster.api.request("PATCH", path, body, content_type="application/merge-patch+json")
-    response.raise_for_status()
-    return response.json()
+    return cluster.api.merge_patch(path, body)
 
 
 def service_account_token(cluster: Cluster, namespace: str, name: str) -> str:

@@ -6,8 +6,11 @@ promoted, measured by the built-in success rate and by a MetricTemplate."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
+
+import pytest
 
 from flagger_py.testing.cluster import Cluster
 from flagger_py.testing.prometheus import Exporter, Prometheus
@@ -33,6 +36,24 @@ def exporter(namespace: str, error_fraction: float) -> Exporter:
     return Exporter(text)
 
 
+Scraped = Callable[[float], AbstractContextManager[Prometheus]]
+
+
+@pytest.fixture
+def scraped(prometheus: Callable[[list[str]], Prometheus], namespace: str) -> Scraped:
+    """A Prometheus that scraped the ``exporter`` of the given error fraction, which serves until the
+    block ends."""
+
+    @contextmanager
+    def scraping(error_fraction: float) -> Iterator[Prometheus]:
+        with exporter(namespace, error_fraction) as source:
+            prom = prometheus([source.address])
+            prom.wait_for_scrape()
+            yield prom
+
+    return scraping
+
+
 def release(
     cluster: Cluster,
     ns: str,
@@ -55,15 +76,10 @@ SUCCESS_RATE = {"name": "request-success-rate", "interval": "10s", "thresholdRan
 
 
 def test_a_canary_with_20_percent_errors_is_rolled_back(
-    flagger_crds: Cluster,
-    namespace: str,
-    controllers: Controllers,
-    prometheus: Callable[[list[str]], Prometheus],
+    flagger_crds: Cluster, namespace: str, controllers: Controllers, scraped: Scraped
 ) -> None:
     cluster, ns = flagger_crds, namespace
-    with exporter(ns, 0.2) as source:
-        prom = prometheus([source.address])
-        prom.wait_for_scrape()
+    with scraped(0.2) as prom:
         release(cluster, ns, controllers, prom, [SUCCESS_RATE])
         eventually("Failed", lambda: kube.phase(cluster, ns) == "Failed", 90)
 
@@ -77,15 +93,10 @@ def test_a_canary_with_20_percent_errors_is_rolled_back(
 
 
 def test_a_healthy_canary_is_promoted_on_builtin_and_template_metrics(
-    flagger_crds: Cluster,
-    namespace: str,
-    controllers: Controllers,
-    prometheus: Callable[[list[str]], Prometheus],
+    flagger_crds: Cluster, namespace: str, controllers: Controllers, scraped: Scraped
 ) -> None:
     cluster, ns = flagger_crds, namespace
-    with exporter(ns, 0.0) as source:
-        prom = prometheus([source.address])
-        prom.wait_for_scrape()
+    with scraped(0.0) as prom:
         cluster.api.apply({
             "apiVersion": "flagger.app/v1beta1",
             "kind": "MetricTemplate",

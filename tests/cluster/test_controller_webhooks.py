@@ -90,23 +90,42 @@ def gate(loadtester: str, action: str, ns: str, name: str = "podinfo") -> None:
     assert response.status_code == 202, response.text
 
 
-def test_a_closed_promotion_gate_holds_the_release_until_it_is_opened(
-    flagger_crds: Cluster,
-    namespace: str,
+def new_revision_with_slack(
+    cluster: Cluster,
+    ns: str,
     controllers: Controllers,
     serve: Callable[..., Server],
-    loadtester: str,
-) -> None:
-    cluster, ns = flagger_crds, namespace
+    canary: dict[str, Any],
+    *flags: str,
+) -> Server:
+    """A local Slack behind the AlertProvider ``slack``, podinfo:6.0.0 and ``canary`` applied, the
+    controller started with ``flags``; once the Canary is Initialized, podinfo:6.0.1 is rolled out.
+    Answers the Slack."""
     slack = serve(lambda _path, _n: (200, "ok"))
     slack_on(cluster, ns, slack)
     cluster.api.apply(workloads.deployment(ns, replicas=1, image="podinfo:6.0.0"))
-    hook = {"name": "approval", "type": "confirm-promotion", "url": f"{loadtester}/gate/check"}
-    cluster.api.apply(workloads.bluegreen(ns, analysis={"webhooks": [hook], "alerts": [route("info")]}))
-    controllers("--cluster-name", "staging-eu")
+    cluster.api.apply(canary)
+    controllers(*flags)
     eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
-
     kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
+    return slack
+
+
+@pytest.fixture
+def slack_release(
+    flagger_crds: Cluster, namespace: str, controllers: Controllers, serve: Callable[..., Server]
+) -> Callable[..., Server]:
+    """``new_revision_with_slack`` in this test's namespace: give it the Canary and the controller's flags."""
+    return functools.partial(new_revision_with_slack, flagger_crds, namespace, controllers, serve)
+
+
+def test_a_closed_promotion_gate_holds_the_release_until_it_is_opened(
+    flagger_crds: Cluster, namespace: str, loadtester: str, slack_release: Callable[..., Server]
+) -> None:
+    cluster, ns = flagger_crds, namespace
+    hook = {"name": "approval", "type": "confirm-promotion", "url": f"{loadtester}/gate/check"}
+    canary = workloads.bluegreen(ns, analysis={"webhooks": [hook], "alerts": [route("info")]})
+    slack = slack_release(canary, "--cluster-name", "staging-eu")
     eventually("WaitingPromotion", lambda: kube.phase(cluster, ns) == "WaitingPromotion", 60)
     halted = f"Halt podinfo.{ns} advancement waiting for promotion approval approval"  # Flagger's words
 
@@ -146,23 +165,12 @@ def test_a_closed_promotion_gate_holds_the_release_until_it_is_opened(
 
 
 def test_opening_the_rollback_gate_mid_analysis_rolls_back(
-    flagger_crds: Cluster,
-    namespace: str,
-    controllers: Controllers,
-    serve: Callable[..., Server],
-    loadtester: str,
+    flagger_crds: Cluster, namespace: str, loadtester: str, slack_release: Callable[..., Server]
 ) -> None:
     cluster, ns = flagger_crds, namespace
-    slack = serve(lambda _path, _n: (200, "ok"))
-    slack_on(cluster, ns, slack)
-    cluster.api.apply(workloads.deployment(ns, replicas=1, image="podinfo:6.0.0"))
     hook = {"name": "stop-it", "type": "rollback", "url": f"{loadtester}/rollback/check"}
     analysis = {"webhooks": [hook], "alerts": [route("warn")]}
-    cluster.api.apply(workloads.bluegreen(ns, iterations=600, analysis=analysis))
-    controllers()
-    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
-
-    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
+    slack = slack_release(workloads.bluegreen(ns, iterations=600, analysis=analysis))
     eventually("two iterations", lambda: kube.status(cluster, ns).get("iterations", 0) >= 2, 60)
     assert kube.phase(cluster, ns) == "Progressing"
     gate(loadtester, "rollback/open", ns)

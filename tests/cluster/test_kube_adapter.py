@@ -46,15 +46,15 @@ def test_the_cache_follows_creates_changes_and_deletes_and_keeps_no_config_data(
         await asyncio.wait_for(informer.synced.wait(), 10)
         body = {"metadata": {"name": "c", "namespace": namespace}, "data": {"k": "secret-ish"}}
         await client.apply(r.CONFIGMAPS, body)
-        first = await _until(lambda: informer.get(namespace, "c"))
+        first = await kube.until(lambda: informer.get(namespace, "c"))
         assert "data" not in first
         first["metadata"]["name"] = "changed by the caller"  # a copy: the cache is untouched
         assert (informer.get(namespace, "c") or {})["metadata"]["name"] == "c"
         first["metadata"]["name"] = "c"
         await client.apply(r.CONFIGMAPS, {**body, "data": {"k": "v2"}})
-        await _until(lambda: (informer.get(namespace, "c") or {}).get("checksum") != first["checksum"])
+        await kube.until(lambda: (informer.get(namespace, "c") or {}).get("checksum") != first["checksum"])
         await client.delete(r.CONFIGMAPS, namespace, "c")
-        await _until(lambda: informer.get(namespace, "c") is None)
+        await kube.until(lambda: informer.get(namespace, "c") is None)
         assert client.requests["list"] == 1  # one list, then the watch
         task.cancel()
 
@@ -99,15 +99,6 @@ def test_two_replicas_racing_for_the_lease_get_one_leader(kube_cluster: Cluster,
             task.cancel()
 
     run(kube_cluster, test)
-
-
-async def _until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while True:
-            value = check()
-            if value:
-                return value
-            await asyncio.sleep(0.05)
 
 
 def test_metric_templates_come_from_the_cache_and_are_parsed_once(

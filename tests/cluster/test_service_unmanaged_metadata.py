@@ -17,10 +17,13 @@ from flagger_py.testing.cluster import Cluster
 from flagger_py.testing.memory import VirtualClock
 from tests.cluster import kube, workloads
 
-Test = Callable[[Cluster, KubeClient, KubeWorkloads, Caches], Awaitable[None]]
+Test = Callable[[Cluster, KubeClient, KubeWorkloads, Caches, Canary], Awaitable[None]]
 
 
-def run(cluster: Cluster, namespace: str, test: Test) -> None:
+def run(cluster: Cluster, namespace: str, test: Test, **service: Any) -> None:
+    """``test`` once the Deployment is cached and the Canary with ``service`` in its spec.service is
+    applied and its Services ensured."""
+
     async def main() -> None:
         connection = Connection.load(str(cluster.kubeconfig))
         client = connect(connection.server, connection.ssl_context(), connection.authorization)
@@ -28,22 +31,16 @@ def run(cluster: Cluster, namespace: str, test: Test) -> None:
         try:
             await client.apply(r.DEPLOYMENTS, workloads.deployment(namespace, replicas=1))
             await caches.start()
-            await until(lambda: caches["Deployment"].get(namespace, "podinfo"))
-            await test(cluster, client, KubeWorkloads(client, caches, VirtualClock()), caches)
+            await kube.until(lambda: caches["Deployment"].get(namespace, "podinfo"))
+            w = KubeWorkloads(client, caches, VirtualClock())
+            c = canary(cluster, namespace, **service)
+            await w.ensure_services(c)
+            await test(cluster, client, w, caches, c)
         finally:
             await caches.stop()
             await client.close()
 
     asyncio.run(main())
-
-
-async def until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while True:
-            value = check()
-            if value:
-                return value
-            await asyncio.sleep(0.05)
 
 
 def canary(cluster: Cluster, namespace: str, **service: Any) -> Canary:
@@ -56,9 +53,17 @@ def path(namespace: str, name: str = "podinfo") -> str:
     return f"/api/v1/namespaces/{namespace}/services/{name}"
 
 
-async def merge_patch(cluster: Cluster, namespace: str, metadata: dict[str, Any]) -> None:
-    """Another controller's write, as client-go's Update or Patch makes it (not server-side apply)."""
+async def merge_patch(
+    cluster: Cluster,
+    caches: Caches,
+    namespace: str,
+    metadata: dict[str, Any],
+    check: Callable[[dict[str, Any]], bool],
+) -> None:
+    """Another controller's write, as client-go's Update or Patch makes it (not server-side apply),
+    then until the Service cache has the apex as ``check`` wants it."""
     await asyncio.to_thread(kube.patch, cluster, path(namespace), {"metadata": metadata})
+    await seen(caches, namespace, check)
 
 
 async def other_apply(cluster: Cluster, namespace: str, metadata: dict[str, Any]) -> None:
@@ -73,7 +78,7 @@ async def other_apply(cluster: Cluster, namespace: str, metadata: dict[str, Any]
 
 async def seen(caches: Caches, namespace: str, check: Callable[[dict[str, Any]], bool]) -> None:
     """Until the Service cache has the apex as ``check`` wants it (flagger-py reads it from there)."""
-    await until(lambda: (svc := caches["Service"].get(namespace, "podinfo")) is not None and check(svc))
+    await kube.until(lambda: (svc := caches["Service"].get(namespace, "podinfo")) is not None and check(svc))
 
 
 def meta(cluster: Cluster, namespace: str, field: str) -> dict[str, str]:
@@ -85,17 +90,15 @@ def test_flagger_s_own_case_listed_keys_survive_and_the_canary_s_keys_come_back(
 ) -> None:
     """Flagger's TestServiceRouter_UnmanagedMetadata_AnnotationsAndLabels, on a real API server."""
 
-    async def test(cluster: Cluster, client: KubeClient, w: KubeWorkloads, caches: Caches) -> None:
-        c = canary(
-            cluster,
-            namespace,
-            apex={"annotations": {"test": "expectedvalue"}, "labels": {"test": "expectedvalue"}},
-            unmanagedMetadata={"annotations": ["unmanaged"], "labels": ["unmanaged"]},
-        )
-        await w.ensure_services(c)
+    async def test(cluster: Cluster, client: KubeClient, w: KubeWorkloads, caches: Caches, c: Canary) -> None:
         theirs = {"unmanaged": "true", "test": "newvalue", "removable": "true"}
-        await merge_patch(cluster, namespace, {"annotations": theirs, "labels": theirs})
-        await seen(caches, namespace, lambda s: s["metadata"]["labels"].get("removable") == "true")
+        await merge_patch(
+            cluster,
+            caches,
+            namespace,
+            {"annotations": theirs, "labels": theirs},
+            lambda s: s["metadata"]["labels"].get("removable") == "true",
+        )
         await w.ensure_services(c)
         for field in ("annotations", "labels"):
             got = meta(cluster, namespace, field)
@@ -103,51 +106,55 @@ def test_flagger_s_own_case_listed_keys_survive_and_the_canary_s_keys_come_back(
             assert got["unmanaged"] == "true"
             assert got["removable"] == "true"  # server-side apply: another manager's key (Flagger deletes it)
 
-    run(flagger_crds, namespace, test)
+    run(
+        flagger_crds,
+        namespace,
+        test,
+        apex={"annotations": {"test": "expectedvalue"}, "labels": {"test": "expectedvalue"}},
+        unmanagedMetadata={"annotations": ["unmanaged"], "labels": ["unmanaged"]},
+    )
 
 
 def test_a_listed_key_the_canary_sets_keeps_the_live_value_without_any_write(
     flagger_crds: Cluster, namespace: str
 ) -> None:
-    async def test(cluster: Cluster, client: KubeClient, w: KubeWorkloads, caches: Caches) -> None:
-        c = canary(
-            cluster,
-            namespace,
-            apex={"annotations": {"shared": "from-canary"}, "labels": {"tier": "from-canary"}},
-            unmanagedMetadata={"annotations": ["shared"], "labels": ["tier", "absent"]},
-        )
-        await w.ensure_services(c)
+    async def test(cluster: Cluster, client: KubeClient, w: KubeWorkloads, caches: Caches, c: Canary) -> None:
         assert meta(cluster, namespace, "annotations")["shared"] == "from-canary"  # absent: set
         await merge_patch(
-            cluster, namespace, {"annotations": {"shared": "theirs"}, "labels": {"tier": "theirs"}}
+            cluster,
+            caches,
+            namespace,
+            {"annotations": {"shared": "theirs"}, "labels": {"tier": "theirs"}},
+            lambda s: s["metadata"]["labels"].get("tier") == "theirs",
         )
-        await seen(caches, namespace, lambda s: s["metadata"]["labels"].get("tier") == "theirs")
         writes = client.requests["apply"] + client.requests["patch"] + client.requests["get"]
         await w.ensure_services(c)
         assert client.requests["apply"] + client.requests["patch"] + client.requests["get"] == writes
         assert meta(cluster, namespace, "annotations")["shared"] == "theirs"
         assert meta(cluster, namespace, "labels")["tier"] == "theirs"
 
-    run(flagger_crds, namespace, test)
+    run(
+        flagger_crds,
+        namespace,
+        test,
+        apex={"annotations": {"shared": "from-canary"}, "labels": {"tier": "from-canary"}},
+        unmanagedMetadata={"annotations": ["shared"], "labels": ["tier", "absent"]},
+    )
 
 
 def test_a_listed_key_of_another_controller_is_never_claimed_so_it_can_remove_it(
     flagger_crds: Cluster, namespace: str
 ) -> None:
-    async def test(cluster: Cluster, client: KubeClient, w: KubeWorkloads, caches: Caches) -> None:
-        c = canary(
-            cluster,
-            namespace,
-            apex={"annotations": {"test": "expectedvalue"}},
-            unmanagedMetadata={"labels": ["team"], "annotations": ["external-dns/hostname"]},
-        )
-        await w.ensure_services(c)
+    async def test(cluster: Cluster, client: KubeClient, w: KubeWorkloads, caches: Caches, c: Canary) -> None:
         added = {"labels": {"team": "a"}, "annotations": {"external-dns/hostname": "x.example"}}
         await other_apply(cluster, namespace, added)
-        await merge_patch(
-            cluster, namespace, {"annotations": {"test": "drifted"}}
-        )  # flagger-py applies again
-        await seen(caches, namespace, lambda s: s["metadata"]["annotations"].get("test") == "drifted")
+        await merge_patch(  # flagger-py applies again
+            cluster,
+            caches,
+            namespace,
+            {"annotations": {"test": "drifted"}},
+            lambda s: s["metadata"]["annotations"].get("test") == "drifted",
+        )
         await w.ensure_services(c)
         assert meta(cluster, namespace, "annotations")["test"] == "expectedvalue"
         assert meta(cluster, namespace, "labels")["team"] == "a"
@@ -159,16 +166,23 @@ def test_a_listed_key_of_another_controller_is_never_claimed_so_it_can_remove_it
         await w.ensure_services(c)
         assert "team" not in meta(cluster, namespace, "labels")
 
-    run(flagger_crds, namespace, test)
+    run(
+        flagger_crds,
+        namespace,
+        test,
+        apex={"annotations": {"test": "expectedvalue"}},
+        unmanagedMetadata={"labels": ["team"], "annotations": ["external-dns/hostname"]},
+    )
 
 
 def test_a_listed_key_flagger_py_set_stays_when_the_canary_stops_setting_it(
     flagger_crds: Cluster, namespace: str
 ) -> None:
-    async def test(cluster: Cluster, client: KubeClient, w: KubeWorkloads, caches: Caches) -> None:
-        listed = {"labels": ["dropped"]}
-        first = canary(cluster, namespace, apex={"labels": {"dropped": "v"}}, unmanagedMetadata=listed)
-        await w.ensure_services(first)
+    listed = {"labels": ["dropped"]}
+
+    async def test(
+        cluster: Cluster, client: KubeClient, w: KubeWorkloads, caches: Caches, first: Canary
+    ) -> None:
         assert meta(cluster, namespace, "labels")["dropped"] == "v"
         later = canary(cluster, namespace, apex={"labels": {"other": "o"}}, unmanagedMetadata=listed)
         await seen(caches, namespace, lambda s: s["metadata"]["labels"].get("dropped") == "v")
@@ -176,4 +190,4 @@ def test_a_listed_key_flagger_py_set_stays_when_the_canary_stops_setting_it(
         labels = meta(cluster, namespace, "labels")
         assert (labels["dropped"], labels["other"]) == ("v", "o")
 
-    run(flagger_crds, namespace, test)
+    run(flagger_crds, namespace, test, apex={"labels": {"dropped": "v"}}, unmanagedMetadata=listed)

@@ -53,6 +53,14 @@ def test_alternate_variants_install(thirdparty: Cluster, path: Path) -> None:
     thirdparty.install_crds(crds, timeout=60)
 
 
+def split() -> list[dict[str, Any]]:
+    """The backends of a 90/10 split, as the Gateway API, Contour and Traefik name them."""
+    return [
+        {"name": "podinfo-primary", "port": 9898, "weight": 90},
+        {"name": "podinfo-canary", "port": 9898, "weight": 10},
+    ]
+
+
 def router_objects(namespace: str) -> list[dict[str, Any]]:
     meta = {"name": "podinfo", "namespace": namespace}
     return [
@@ -86,14 +94,7 @@ def router_objects(namespace: str) -> list[dict[str, Any]]:
             "spec": {
                 "parentRefs": [{"name": "gateway", "namespace": "istio-ingress"}],
                 "hostnames": ["app.example.com"],
-                "rules": [
-                    {
-                        "backendRefs": [
-                            {"name": "podinfo-primary", "port": 9898, "weight": 90},
-                            {"name": "podinfo-canary", "port": 9898, "weight": 10},
-                        ]
-                    }
-                ],
+                "rules": [{"backendRefs": split()}],
             },
         },
         {
@@ -104,10 +105,7 @@ def router_objects(namespace: str) -> list[dict[str, Any]]:
                 "routes": [
                     {
                         "conditions": [{"prefix": "/"}],
-                        "services": [
-                            {"name": "podinfo-primary", "port": 9898, "weight": 90},
-                            {"name": "podinfo-canary", "port": 9898, "weight": 10},
-                        ],
+                        "services": split(),
                     }
                 ]
             },
@@ -116,14 +114,7 @@ def router_objects(namespace: str) -> list[dict[str, Any]]:
             "apiVersion": "traefik.io/v1alpha1",
             "kind": "TraefikService",
             "metadata": meta,
-            "spec": {
-                "weighted": {
-                    "services": [
-                        {"name": "podinfo-primary", "port": 9898, "weight": 90},
-                        {"name": "podinfo-canary", "port": 9898, "weight": 10},
-                    ]
-                }
-            },
+            "spec": {"weighted": {"services": split()}},
         },
         {
             "apiVersion": "split.smi-spec.io/v1alpha2",
