@@ -10,25 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flagger_py.testing.cluster import Api
+from tests.cluster import workloads
 
 IMAGE, NEW_IMAGE = "podinfo:6.0.0", "podinfo:6.0.1"
 TEMPLATE = "bench-success-rate"
 
 
 def deployment(namespace: str, name: str, image: str = IMAGE) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "app", "image": image, "ports": [{"containerPort": 9898}]}]},
-            },
-        },
-    }
+    return workloads.deployment(namespace, name, replicas=1, image=image)
 
 
 def metric_template(namespace: str, prometheus: str) -> dict[str, Any]:
@@ -45,30 +34,19 @@ def metric_template(namespace: str, prometheus: str) -> dict[str, Any]:
 
 def canary(namespace: str, name: str, interval: str, iterations: int) -> dict[str, Any]:
     """Blue/green on the kubernetes router, checked by a Prometheus MetricTemplate every tick."""
-    return {
-        "apiVersion": "flagger.app/v1beta1",
-        "kind": "Canary",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "provider": "kubernetes",
-            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-            "progressDeadlineSeconds": 600,
-            "service": {"port": 9898},
-            "analysis": {
-                "interval": interval,
-                "threshold": 3,
-                "iterations": iterations,
-                "metrics": [
-                    {
-                        "name": "success-rate",
-                        "templateRef": {"name": TEMPLATE},
-                        "thresholdRange": {"min": 99},
-                        "interval": "1m",
-                    }
-                ],
-            },
-        },
+    success = {
+        "name": "success-rate",
+        "templateRef": {"name": TEMPLATE},
+        "thresholdRange": {"min": 99},
+        "interval": "1m",
     }
+    return workloads.bluegreen(
+        namespace,
+        name,
+        iterations=iterations,
+        progressDeadlineSeconds=600,
+        analysis={"interval": interval, "threshold": 3, "metrics": [success]},
+    )
 
 
 def names(n: int) -> list[str]:

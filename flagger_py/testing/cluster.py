@@ -142,6 +142,12 @@ class Api:
         response.raise_for_status()
         return response.json()
 
+    def merge_patch(self, path: str, body: Mapping[str, Any]) -> Any:
+        """A JSON merge patch of the object at ``path``; answers it as the server stored it."""
+        response = self.request("PATCH", path, body, content_type="application/merge-patch+json")
+        response.raise_for_status()
+        return response.json()
+
     def apply(self, obj: Mapping[str, Any], manager: str = "flagger-py-tests", *, force: bool = True) -> Any:
         """Server-side apply one object; raises httpx.HTTPStatusError with the server's message on failure."""
         response = self.request(
@@ -460,13 +466,7 @@ class LocalCluster(Cluster):
         # New nodes get the not-ready taint at admission; the node lifecycle controller (not run
         # here: kwok sends no heartbeats) would lift it once they are Ready. Lift it ourselves.
         for index in range(nodes):
-            response = self.api.request(
-                "PATCH",
-                f"/api/v1/nodes/kwok-node-{index}",
-                {"spec": {"taints": None}},
-                content_type="application/merge-patch+json",
-            )
-            response.raise_for_status()
+            self.api.merge_patch(f"/api/v1/nodes/kwok-node-{index}", {"spec": {"taints": None}})
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         log = self.workdir / f"{name}.log"

@@ -69,15 +69,8 @@ class Recording:
 def ingress(namespace: str, name: str, backend: str) -> dict[str, Any]:
     port = {"number": 9898}
     path = {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": backend, "port": port}}}
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "ingressClassName": "nginx",
-            "rules": [{"host": "app.example.com", "http": {"paths": [path]}}],
-        },
-    }
+    spec = {"ingressClassName": "nginx", "rules": [{"host": "app.example.com", "http": {"paths": [path]}}]}
+    return workloads.manifest("networking.k8s.io/v1", "Ingress", namespace, name, spec)
 
 
 def create_canary(cluster: Cluster, namespace: str, provider: str) -> Canary:
@@ -112,13 +105,7 @@ def accept_http_routes(cluster: Cluster, namespace: str) -> None:
             {"parentRef": ref, "controllerName": "example.com/gateway", "conditions": [condition]}
             for ref in route["spec"]["parentRefs"]
         ]
-        response = cluster.api.request(
-            "PATCH",
-            f"{base}/{meta['name']}/status",
-            {"status": {"parents": parents}},
-            content_type="application/merge-patch+json",
-        )
-        response.raise_for_status()
+        cluster.api.merge_patch(f"{base}/{meta['name']}/status", {"status": {"parents": parents}})
 
 
 async def routes_of(cluster: Cluster, router: Router, canary: Canary, namespace: str) -> Routes:

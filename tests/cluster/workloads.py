@@ -5,35 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 
+def manifest(api_version: str, kind: str, namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The manifest of a namespaced object."""
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
 def deployment(
     namespace: str, name: str = "podinfo", replicas: int = 3, image: str = "podinfo:6.0.0"
 ) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "app", "image": image, "ports": [{"containerPort": 9898}]}]},
-            },
-        },
-    }
+    container = {"name": "app", "image": image, "ports": [{"containerPort": 9898}]}
+    template = {"metadata": {"labels": {"app": name}}, "spec": {"containers": [container]}}
+    spec = {"replicas": replicas, "selector": {"matchLabels": {"app": name}}, "template": template}
+    return manifest("apps/v1", "Deployment", namespace, name, spec)
 
 
 def canary(namespace: str, name: str = "podinfo", **analysis: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "flagger.app/v1beta1",
-        "kind": "Canary",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-            "service": {"port": 9898},
-            "analysis": {"interval": "1m", "threshold": 5, "stepWeight": 10, **analysis},
-        },
+    spec = {
+        "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+        "service": {"port": 9898},
+        "analysis": {"interval": "1m", "threshold": 5, "stepWeight": 10, **analysis},
     }
+    return manifest("flagger.app/v1beta1", "Canary", namespace, name, spec)
 
 
 def bluegreen(
@@ -41,18 +38,15 @@ def bluegreen(
 ) -> dict[str, Any]:
     """A Canary for the kubernetes (blue/green) router ticking every second."""
     analysis = {"interval": "1s", "threshold": 2, "iterations": iterations, **spec.pop("analysis", {})}
-    return {
-        "apiVersion": "flagger.app/v1beta1",
-        "kind": "Canary",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "provider": "kubernetes",
-            "targetRef": {"apiVersion": "apps/v1", "kind": kind, "name": name},
-            "service": {"port": 9898},
-            "analysis": analysis,
-            **spec,
-        },
+    target = {"apiVersion": "apps/v1", "kind": kind, "name": name}
+    body = {
+        "provider": "kubernetes",
+        "targetRef": target,
+        "service": {"port": 9898},
+        "analysis": analysis,
+        **spec,
     }
+    return manifest("flagger.app/v1beta1", "Canary", namespace, name, body)
 
 
 def daemonset(namespace: str, name: str = "podinfo", image: str = "podinfo:6.0.0") -> dict[str, Any]:
