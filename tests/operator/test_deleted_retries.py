@@ -7,8 +7,7 @@ from typing import Any, cast
 
 import pytest
 
-from flagger_py.errors import KubeUnavailable, Problem
-from flagger_py.errors import TargetNotFound
+from flagger_py.errors import KubeUnavailable, Problem, TargetNotFound
 from flagger_py.kube.workloads import KubeWorkloads
 from flagger_py.model.canary import Canary
 from flagger_py.operator import reconciler as reconciler_module
