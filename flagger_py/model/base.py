@@ -7,20 +7,21 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-WIRE = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
-"""What every model is: frozen, camelCase on the wire (snake_case accepted in Python)."""
+WIRE = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+"""camelCase on the wire, snake_case accepted in Python. ``frozen=True`` is written out in each
+model_config: the pydantic mypy plugin sees it only there (then an assignment is a type error)."""
 
 
 class Spec(BaseModel):
     """Frozen, camelCase on the wire, unknown fields rejected (with their path)."""
 
-    model_config = ConfigDict(**WIRE, extra="forbid", strict=False)
+    model_config = ConfigDict(**WIRE, frozen=True, extra="forbid", strict=False)
 
 
 class Observed(BaseModel):
     """Frozen, camelCase; unknown fields ignored: for status and metadata written by servers."""
 
-    model_config = ConfigDict(**WIRE, extra="ignore")
+    model_config = ConfigDict(**WIRE, frozen=True, extra="ignore")
 
 
 def without_nulls(value: Any) -> Any:
