@@ -20,7 +20,7 @@ from flagger_py.model.strategy import Strategy
 from flagger_py.plugins import registry
 from flagger_py.ports import ALL_PRIMARY, Router, RouterContext, Routes
 from flagger_py.testing.cluster import Cluster, collection_path
-from flagger_py.testing.contract import STEP_KEYS, STRATEGY_ANALYSIS
+from flagger_py.testing.routers import STEP_KEYS, STRATEGY_ANALYSIS
 from providers.routers.objects import contains
 from tests.cluster import workloads
 from tests.cluster.test_kube_adapter import run

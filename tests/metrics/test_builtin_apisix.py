@@ -10,8 +10,8 @@ import pytest
 from flagger_py.model.canary import Canary, Metric
 from flagger_py.ports import RouterContext
 from flagger_py.queries import builtin, template
-from flagger_py.testing.contract import BASE, merged
 from flagger_py.testing.objects import MemoryObjects
+from flagger_py.testing.routers import BASE, merged
 from providers.routers.apisix import ApisixRouter
 
 ROUTE = 'route=~"test_app-podinfo-canary_.+"'

@@ -1,4 +1,4 @@
-"""Every built-in router passes flagger_py.testing.contract.RouterContract, loaded through its entry
+"""Every built-in router passes flagger_py.testing.routers.RouterContract, loaded through its entry
 point exactly as the controller loads it."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from flagger_py.plugins import registry
-from flagger_py.testing.contract import RouterContract
 from flagger_py.testing.objects import MemoryObjects
+from flagger_py.testing.routers import RouterContract
 
 ROUTERS = registry("router")
 GATEWAY = {"name": "public", "namespace": "gateways"}

@@ -1,11 +1,11 @@
-"""provider apisix passes flagger_py.testing.contract.RouterContract, loaded through its entry point."""
+"""provider apisix passes flagger_py.testing.routers.RouterContract, loaded through its entry point."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flagger_py.plugins import registry
-from flagger_py.testing.contract import RouterContract
+from flagger_py.testing.routers import RouterContract
 
 API = "apisix.apache.org/v2"
 ROUTE_REF = {"apiVersion": API, "kind": "ApisixRoute", "name": "app"}

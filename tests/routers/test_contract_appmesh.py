@@ -1,4 +1,4 @@
-"""providers appmesh (App Mesh v1beta1) and appmesh:v1beta2 pass flagger_py.testing.contract.RouterContract,
+"""providers appmesh (App Mesh v1beta1) and appmesh:v1beta2 pass flagger_py.testing.routers.RouterContract,
 loaded through their entry points."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flagger_py.plugins import registry
-from flagger_py.testing.contract import RouterContract
+from flagger_py.testing.routers import RouterContract
 
 
 def target(namespace: str) -> dict[str, Any]:

@@ -11,8 +11,8 @@ import pytest
 from flagger_py.errors import RouterError
 from flagger_py.plugins import registry
 from flagger_py.ports import ALL_PRIMARY, Router, RouterContext, Routes
-from flagger_py.testing.contract import NAMESPACE, RouterContract
 from flagger_py.testing.objects import MemoryObjects
+from flagger_py.testing.routers import NAMESPACE, RouterContract
 from tests.routers.knative_fakes import API, KnativeObjects, play_knative, service
 
 KNATIVE_TARGET = {"targetRef": {"apiVersion": API, "kind": "Service", "name": "podinfo"}}

@@ -1,11 +1,11 @@
-"""provider kuma passes flagger_py.testing.contract.RouterContract, loaded through its entry point."""
+"""provider kuma passes flagger_py.testing.routers.RouterContract, loaded through its entry point."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flagger_py.plugins import registry
-from flagger_py.testing.contract import RouterContract
+from flagger_py.testing.routers import RouterContract
 
 
 class TestKuma(RouterContract):

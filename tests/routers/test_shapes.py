@@ -11,8 +11,8 @@ from flagger_py.errors import RouterError, SpecError
 from flagger_py.model.canary import Canary, CanaryStatus
 from flagger_py.plugins import registry
 from flagger_py.ports import Router, RouterContext, Routes
-from flagger_py.testing.contract import BASE, merged
 from flagger_py.testing.objects import MemoryObjects
+from flagger_py.testing.routers import BASE, merged
 from tests.routers.test_contract import GATEWAY, accept_http_routes, ingress
 
 NS = "shapes"

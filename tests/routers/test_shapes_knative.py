@@ -11,7 +11,7 @@ from flagger_py.errors import RouterError
 from flagger_py.model.canary import Canary
 from flagger_py.plugins import registry
 from flagger_py.ports import ALL_PRIMARY, Router, RouterContext, Routes
-from flagger_py.testing.contract import BASE, merged
+from flagger_py.testing.routers import BASE, merged
 from tests.routers.knative_fakes import API, KnativeObjects, play_knative, service
 
 NS = "shapes"

@@ -12,8 +12,8 @@ from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy
 from flagger_py.plugins import registry
 from flagger_py.ports import ALL_PRIMARY, Router, RouterContext, Routes
-from flagger_py.testing.contract import BASE, STEP_KEYS, STRATEGY_ANALYSIS, merged
 from flagger_py.testing.objects import MemoryObjects
+from flagger_py.testing.routers import BASE, STEP_KEYS, STRATEGY_ANALYSIS, merged
 
 NS = "shapes"
 KEY = ("kuma.io/v1alpha1", "TrafficRoute", "", "podinfo")

@@ -29,7 +29,7 @@ import pytest
 
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import ALL, FIELDS, Strategy
-from flagger_py.ports import ALL_PRIMARY, Router, RouterContext, Routes
+from flagger_py.spi import ALL_PRIMARY, Router, RouterContext, Routes
 from flagger_py.testing.objects import MemoryObjects
 
 NAMESPACE = "contract"
