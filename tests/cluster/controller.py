@@ -155,6 +155,43 @@ def eventually(what: str, check: Callable[[], Any], timeout: float = 60.0, inter
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+Weights = Callable[[], tuple[int, int] | None]
+
+
+def watch_weights(read: Weights) -> Callable[[], set[int]]:
+    """Sample the canary weight every 0.1 s in the background (``read`` answers the (primary, canary)
+    weights, or None before there is a route); call the result to stop and get the canary weights seen."""
+    seen: set[int] = set()
+
+    def sample() -> None:
+        if found := read():
+            seen.add(found[1])
+
+    sampling = contextlib.ExitStack()
+    sampling.enter_context(playing(sample, period=0.1))
+
+    def done() -> set[int]:
+        sampling.close()
+        return seen
+
+    return done
+
+
+def promoted_in_steps(cluster: Cluster, ns: str, read: Weights) -> None:
+    """The Canary ``podinfo`` of ``ns``, with the controller running: Initialized with all traffic on
+    the primary; then podinfo:6.0.1 steps the canary weight through 10/20/30 and is promoted, and all
+    traffic is back on the primary."""
+    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
+    assert read() == (100, 0)
+    seen = watch_weights(read)
+    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
+    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 120)
+    steps = seen()
+    assert {10, 20, 30} <= steps, f"the canary weight did not step 10/20/30 (saw {sorted(steps)})"
+    assert read() == (100, 0)
+    assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.1"
+
+
 def release_with_credentials(cluster: Cluster, ns: str, controllers: Controllers, kubeconfig: Path) -> None:
     """The Canary ``podinfo`` already applied in ``ns`` goes through a whole release (initialization,
     promotion, revertOnDeletion finalization, leader election) by a controller that authenticates with

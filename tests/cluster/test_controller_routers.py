@@ -4,7 +4,6 @@ rollback. A test thread plays the Gateway controller (it accepts every HTTPRoute
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 
 from flagger_py.testing.cluster import Cluster
 from tests.cluster import kube, workloads
-from tests.cluster.controller import Controllers, eventually, playing
+from tests.cluster.controller import Controllers, eventually, playing, promoted_in_steps
 from tests.cluster.test_routers import GATEWAY, accept_http_routes
 from tests.webhooks.server import Server
 
@@ -58,31 +57,6 @@ def release(cluster: Cluster, ns: str, provider: str, analysis: dict[str, Any]) 
     cluster.api.apply(canary)
 
 
-def watch_weights(
-    cluster: Cluster, ns: str, read: Callable[[Cluster, str], tuple[int, int] | None]
-) -> Callable[[], set[int]]:
-    """Sample the canary weight in the background; call the result to stop and get what was seen."""
-    seen: set[int] = set()
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            found = read(cluster, ns)
-            if found:
-                seen.add(found[1])
-            stop.wait(0.1)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-
-    def done() -> set[int]:
-        stop.set()
-        thread.join()
-        return seen
-
-    return done
-
-
 @pytest.mark.parametrize("provider", sorted(ROUTERS))
 def test_weights_step_up_then_promote(
     router_crds: Cluster, namespace: str, controllers: Controllers, gateway: None, provider: str
@@ -91,14 +65,7 @@ def test_weights_step_up_then_promote(
     _, read = ROUTERS[provider]
     release(cluster, ns, provider, {})
     controllers()
-    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
-    assert read(cluster, ns) == (100, 0)
-    seen = watch_weights(cluster, ns, read)
-    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
-    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 120)
-    assert {10, 20, 30} <= seen(), "the canary weight did not step 10/20/30"
-    assert read(cluster, ns) == (100, 0)
-    assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.1"
+    promoted_in_steps(cluster, ns, lambda: read(cluster, ns))
     messages = kube.messages(cluster, ns)
     assert f"Advance podinfo.{ns} canary weight 30" in messages
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flagger_py.testing.cluster import Cluster
-from tests.cluster import kube
-from tests.cluster.controller import Controllers, eventually
-from tests.cluster.test_controller_routers import gateway, gateway_weights, watch_weights
+from tests.cluster import kube, workloads
+from tests.cluster.controller import Controllers, eventually, watch_weights
+from tests.cluster.test_controller_routers import gateway, gateway_weights
 from tests.cluster.test_routers import GATEWAY
 from tests.webhooks.server import Server
 
@@ -24,16 +24,9 @@ SERVICE = "/api/v1/namespaces/{ns}/services/{name}"
 
 def user_service(ns: str, version: str) -> dict[str, Any]:
     """The user's Service: it selects the pods of one version of the app."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": "podinfo", "namespace": ns, "labels": {"app": "podinfo"}},
-        "spec": {
-            "type": "ClusterIP",
-            "selector": {"app": "podinfo", "version": version},
-            "ports": [{"name": "http", "port": 9898, "protocol": "TCP", "targetPort": 9898}],
-        },
-    }
+    ports = [{"name": "http", "port": 9898, "protocol": "TCP", "targetPort": 9898}]
+    spec = {"type": "ClusterIP", "selector": {"app": "podinfo", "version": version}, "ports": ports}
+    return workloads.manifest("v1", "Service", ns, "podinfo", spec, labels={"app": "podinfo"})
 
 
 def service_canary(ns: str, provider: str = "gatewayapi:v1", **analysis: Any) -> dict[str, Any]:
@@ -105,7 +98,7 @@ def test_a_service_target_is_analysed_through_gateway_api_then_promoted(
     assert gateway_weights(cluster, ns) == (100, 0)
     assert kube.condition(cluster, ns, "Ready")["status"] == "True"
 
-    seen = watch_weights(cluster, ns, gateway_weights)
+    seen = watch_weights(lambda: gateway_weights(cluster, ns))
     select(cluster, ns, "v2")
     early = canary_copy_before_traffic(cluster, ns, gateway_weights)
     assert version(cluster, ns, "podinfo-primary") == "v1", "the primary changed before the analysis"

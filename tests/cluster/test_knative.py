@@ -11,9 +11,7 @@ kind serves them, with the Ready condition in status as Knative writes it).
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -33,7 +31,7 @@ from flagger_py.plugins import registry
 from flagger_py.ports import ALL_PRIMARY, RouterContext, Routes
 from flagger_py.testing.cluster import Cluster
 from tests.cluster import kube
-from tests.cluster.controller import Controllers, eventually, playing
+from tests.cluster.controller import Controllers, eventually, playing, watch_weights
 from tests.cluster.test_kube_adapter import run
 from tests.paths import THIRDPARTY_CRDS
 from tests.routers.knative_fakes import resolved
@@ -95,10 +93,7 @@ def service(cluster: Cluster, ns: str) -> Any:
 
 
 def status_patch(cluster: Cluster, path: str, status: dict[str, Any]) -> None:
-    response = cluster.api.request(
-        "PATCH", f"{path}/status", {"status": status}, content_type="application/merge-patch+json"
-    )
-    response.raise_for_status()
+    cluster.api.merge_patch(f"{path}/status", {"status": status})
 
 
 def create_revision(cluster: Cluster, ns: str, name: str, ready: str = "True") -> None:
@@ -203,29 +198,6 @@ def weights(cluster: Cluster, ns: str) -> tuple[int, int] | None:
     return None if primary is None or routes is None else (routes.primary, routes.canary)
 
 
-def watch(read: Callable[[], tuple[int, int] | None]) -> Callable[[], set[int]]:
-    seen: set[int] = set()
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(Exception):
-                found = read()
-                if found:
-                    seen.add(found[1])
-            stop.wait(0.1)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-
-    def done() -> set[int]:
-        stop.set()
-        thread.join()
-        return seen
-
-    return done
-
-
 def new_version(cluster: Cluster, ns: str, name: str) -> None:
     """The user changes the image; Knative creates the revision ``name``."""
     cluster.api.apply(knative_service(ns, image="podinfo:6.0.1"), manager="kubectl")
@@ -251,7 +223,7 @@ def test_a_release_promotes_the_new_revision(
 ) -> None:
     cluster, ns = knative, namespace
     start(cluster, ns, controllers)
-    seen = watch(lambda: weights(cluster, ns))
+    seen = watch_weights(lambda: weights(cluster, ns))
     new_version(cluster, ns, "podinfo-00002")
     eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 120)
     assert {10, 20, 30} <= seen(), "the canary weight did not step 10/20/30"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -140,6 +141,83 @@ def _plural(kind: str) -> str:
     return {"Ingress": "ingresses", "HTTPProxy": "httpproxies"}.get(kind, kind.lower() + "s")
 
 
+@asynccontextmanager
+async def router_on(
+    client: KubeClient, namespace: str, provider: str, options: Mapping[str, str] | None = None
+) -> AsyncIterator[tuple[Router, Recording]]:
+    """The router of ``provider`` on the namespace's KubeObjects, through a Recording of what it
+    applies; the objects' watches are stopped when the block ends."""
+    objects = KubeObjects(client, namespace)
+    recording = Recording(objects)
+    try:
+        yield registry("router").get(provider)(RouterContext(recording, dict(options or {}))), recording
+    finally:
+        await objects.stop()
+
+
+async def play_strategies(
+    cluster: Cluster,
+    router: Router,
+    recording: Recording,
+    canary: Canary,
+    *,
+    read_back: Callable[[Cluster, Recording], None] = check_read_back,
+    routes: Callable[[Canary], Awaitable[Routes]] | None = None,
+    status: Callable[[Strategy], Mapping[str, str]] = lambda _strategy: {},
+    reset: bool = True,
+) -> frozenset[Strategy]:
+    """Every strategy of the router, in order: the Canary in it (Progressing, with ``status``) passes
+    check; its reconcile and each of its PLAYS of weights are read back (``read_back``), and so are
+    the weights (``routes``, get_routes by default); with ``reset``, all traffic goes back to the
+    primary after each strategy. Answers the strategies."""
+    strategies: frozenset[Strategy] = router.strategies  # type: ignore[attr-defined]
+    for strategy in sorted(strategies):
+        subject = variant(canary, strategy, phase="Progressing", **status(strategy))
+        assert router.check(subject) is None, strategy
+        await router.reconcile(subject)
+        read_back(cluster, recording)
+        for play in PLAYS[strategy]:
+            await router.set_routes(subject, play)
+            read_back(cluster, recording)
+            assert await (routes or router.get_routes)(subject) == play, (strategy, play)
+        if reset:
+            await router.set_routes(subject, ALL_PRIMARY)
+    return strategies
+
+
+async def steady(client: KubeClient, router: Router, canary: Canary, *, settle: bool = True) -> Canary:
+    """The Canary with nothing in flight (strategy canary, no status), whose reconcile writes nothing
+    (after one reconcile to settle it, with ``settle``). Answers it."""
+    subject = variant(canary, "canary")
+    if settle:
+        await router.reconcile(subject)
+    written = client.requests["apply"]
+    await router.reconcile(subject)
+    assert client.requests["apply"] == written, "a reconcile with nothing changed wrote"
+    return subject
+
+
+async def taken_over(
+    cluster: Cluster, router: Router, canary: Canary, path: str, original: Mapping[str, Any]
+) -> None:
+    """The router takes over the object at ``path`` created before the Canary: its spec changes and
+    it gets no owner reference (it must not be garbage-collected); then finalize."""
+    await router.set_routes(canary, Routes(40, 60))
+    taken = cluster.api.get(path)
+    assert taken["spec"] != original["spec"]
+    assert not taken["metadata"].get("ownerReferences"), "a taken-over object must not be garbage-collected"
+    await router.finalize(canary)
+
+
+def given_back(cluster: Cluster, path: str, original: Mapping[str, Any]) -> None:
+    """After finalize: the object at ``path`` has its original spec, and no saved configuration."""
+    restored = cluster.api.get(path)
+    assert restored["spec"] == original["spec"]
+    assert "flagger.kubernetes.io/original-configuration" not in (
+        restored["metadata"].get("annotations") or {}
+    )
+
+
 @pytest.mark.parametrize("provider", sorted(SPECS))
 def test_objects_are_accepted_unpruned_and_follow_the_weights(
     router_crds: Cluster, namespace: str, provider: str
@@ -149,38 +227,26 @@ def test_objects_are_accepted_unpruned_and_follow_the_weights(
     canary = create_canary(cluster, namespace, provider)
     options = {"ingress-class": "contour", "ingress-annotations-prefix": "nginx.ingress.kubernetes.io"}
 
+    def cookie(strategy: Strategy) -> dict[str, str]:
+        return {"sessionAffinityCookie": "flagger-cookie=abc"} if strategy == "session affinity" else {}
+
     async def test(client: KubeClient) -> None:
-        objects = KubeObjects(client, namespace)
-        recording = Recording(objects)
-        router: Router = registry("router").get(provider)(RouterContext(recording, options))
-        strategies: frozenset[Strategy] = router.strategies  # type: ignore[attr-defined]
-        try:
-            for strategy in sorted(strategies):
-                cookie = (
-                    {"sessionAffinityCookie": "flagger-cookie=abc"} if strategy == "session affinity" else {}
-                )
-                subject = variant(canary, strategy, phase="Progressing", **cookie)
-                assert router.check(subject) is None
-                await router.reconcile(subject)
-                check_read_back(cluster, recording)
-                for routes in PLAYS[strategy]:
-                    await router.set_routes(subject, routes)
-                    check_read_back(cluster, recording)
-                    assert await routes_of(cluster, router, subject, namespace) == routes, (strategy, routes)
-                await router.set_routes(subject, ALL_PRIMARY)
+        async with router_on(client, namespace, provider, options) as (router, recording):
+            strategies = await play_strategies(
+                cluster,
+                router,
+                recording,
+                canary,
+                routes=lambda subject: routes_of(cluster, router, subject, namespace),
+                status=cookie,
+            )
             if "session affinity" in strategies:
                 after = variant(
                     canary, "session affinity", phase="Succeeded", previousSessionAffinityCookie="x=y"
                 )
                 await router.set_routes(after, ALL_PRIMARY)
                 check_read_back(cluster, recording)
-            steady = variant(canary, "canary")
-            await router.reconcile(steady)
-            written = client.requests["apply"]
-            await router.reconcile(steady)
-            assert client.requests["apply"] == written, "a reconcile with nothing changed wrote"
-        finally:
-            await objects.stop()
+            await steady(client, router, canary)
 
     run(cluster, test)
 
@@ -217,23 +283,9 @@ def test_finalize_restores_a_pre_existing_object(router_crds: Cluster, namespace
     canary = create_canary(cluster, namespace, provider)
 
     async def test(client: KubeClient) -> None:
-        objects = KubeObjects(client, namespace)
-        router: Router = registry("router").get(provider)(RouterContext(objects, {}))
-        try:
+        async with router_on(client, namespace, provider) as (router, _):
             await router.reconcile(canary)
-            await router.set_routes(canary, Routes(40, 60))
-            taken = cluster.api.get(path)
-            assert taken["spec"] != original["spec"]
-            assert not taken["metadata"].get("ownerReferences"), (
-                "a taken-over object must not be garbage-collected"
-            )
-            await router.finalize(canary)
-        finally:
-            await objects.stop()
+            await taken_over(cluster, router, canary, path, original)
 
     run(cluster, test)
-    restored = cluster.api.get(path)
-    assert restored["spec"] == original["spec"]
-    assert "flagger.kubernetes.io/original-configuration" not in (
-        restored["metadata"].get("annotations") or {}
-    )
+    given_back(cluster, path, original)

@@ -19,17 +19,13 @@ import yaml
 
 from flagger_py.errors import KubeError
 from flagger_py.kube.client import KubeClient
-from flagger_py.kube.objects import KubeObjects
 from flagger_py.model.canary import Canary
-from flagger_py.model.strategy import Strategy
-from flagger_py.plugins import registry
-from flagger_py.ports import ALL_PRIMARY, Router, RouterContext, Routes
+from flagger_py.ports import ALL_PRIMARY
 from flagger_py.testing.cluster import Cluster, collection_path
 from tests.cluster import kube, workloads
-from tests.cluster.controller import Controllers, eventually
-from tests.cluster.test_controller_routers import watch_weights
+from tests.cluster.controller import Controllers, eventually, promoted_in_steps
 from tests.cluster.test_kube_adapter import run
-from tests.cluster.test_routers import PLAYS, Recording, check_read_back, variant
+from tests.cluster.test_routers import given_back, play_strategies, router_on, steady, taken_over
 from tests.paths import THIRDPARTY_CRDS
 
 API = "appmesh.k8s.aws/v1beta2"
@@ -84,33 +80,15 @@ def test_v1beta2_objects_are_accepted_unpruned_and_follow_the_weights(
     canary = create_canary(cluster, namespace, "appmesh:v1beta2")
 
     async def test(client: KubeClient) -> None:
-        objects = KubeObjects(client, namespace)
-        recording = Recording(objects)
-        router: Router = registry("router").get("appmesh:v1beta2")(RouterContext(recording, {}))
-        strategies: frozenset[Strategy] = router.strategies  # type: ignore[attr-defined]
-        try:
-            for strategy in sorted(strategies):
-                subject = variant(canary, strategy, phase="Progressing")
-                assert router.check(subject) is None, strategy
-                await router.reconcile(subject)
-                check_read_back(cluster, recording)
-                for routes in PLAYS[strategy]:
-                    await router.set_routes(subject, routes)
-                    check_read_back(cluster, recording)
-                    assert await router.get_routes(subject) == routes, (strategy, routes)
-            steady = variant(canary, "canary")
-            await router.reconcile(steady)
-            written = client.requests["apply"]
-            await router.reconcile(steady)
-            assert client.requests["apply"] == written, "a reconcile with nothing changed wrote"
+        async with router_on(client, namespace, "appmesh:v1beta2") as (router, recording):
+            await play_strategies(cluster, router, recording, canary, reset=False)
+            settled = await steady(client, router, canary)
             for kind, name in MADE:
                 stored = cluster.api.get(path(kind, namespace, name))
                 assert stored["metadata"]["ownerReferences"][0]["kind"] == "Canary", (kind, name)
-            await router.finalize(steady)
+            await router.finalize(settled)
             left = [(k, n) for k, n in MADE if kube.exists(cluster, path(k, namespace, n))]
             assert not left, f"finalize left {left}"
-        finally:
-            await objects.stop()
 
     run(cluster, test)
 
@@ -132,40 +110,26 @@ def test_finalize_restores_a_pre_existing_virtual_router(appmesh_crds: Cluster, 
     original = cluster.api.apply(mine, manager="kubectl")
     canary = create_canary(cluster, namespace, "appmesh:v1beta2")
 
+    where = path("VirtualRouter", namespace, "podinfo")
+
     async def test(client: KubeClient) -> None:
-        objects = KubeObjects(client, namespace)
-        router: Router = registry("router").get("appmesh:v1beta2")(RouterContext(objects, {}))
-        try:
+        async with router_on(client, namespace, "appmesh:v1beta2") as (router, _):
             await router.reconcile(canary)
             assert await router.get_routes(canary) == ALL_PRIMARY
-            await router.set_routes(canary, Routes(40, 60))
-            taken = cluster.api.get(path("VirtualRouter", namespace, "podinfo"))
-            assert taken["spec"] != original["spec"]
-            assert not taken["metadata"].get("ownerReferences"), "a taken-over object must not be collected"
-            await router.finalize(canary)
-        finally:
-            await objects.stop()
+            await taken_over(cluster, router, canary, where, original)
 
     run(cluster, test)
-    restored = cluster.api.get(path("VirtualRouter", namespace, "podinfo"))
-    assert restored["spec"] == original["spec"]
-    assert "flagger.kubernetes.io/original-configuration" not in (
-        restored["metadata"].get("annotations") or {}
-    )
+    given_back(cluster, where, original)
 
 
 def test_v1beta1_objects_are_not_served_and_the_router_says_so(appmesh_crds: Cluster, namespace: str) -> None:
     canary = create_canary(appmesh_crds, namespace, "appmesh", meshName="global")
 
     async def test(client: KubeClient) -> None:
-        objects = KubeObjects(client, namespace)
-        router: Router = registry("router").get("appmesh")(RouterContext(objects, {}))
-        try:
+        async with router_on(client, namespace, "appmesh") as (router, _):
             assert router.check(canary) is None
             with pytest.raises(KubeError, match=r"does not serve VirtualNode \(appmesh.k8s.aws/v1beta1\)"):
                 await router.reconcile(canary)
-        finally:
-            await objects.stop()
 
     run(appmesh_crds, test)
 
@@ -194,12 +158,6 @@ def test_a_release_through_app_mesh_v1beta2_steps_the_weights_and_promotes(
     cluster.api.apply(body)
     controllers("--selector-labels", "workload")  # not a default: the router must get the flag
     eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
-    assert weights(cluster, ns) == (100, 0)
     node = cluster.api.get(path("VirtualNode", ns, "podinfo-primary"))
     assert node["spec"]["podSelector"] == {"matchLabels": {"workload": "podinfo-primary"}}
-    seen = watch_weights(cluster, ns, weights)
-    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
-    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 120)
-    assert {10, 20, 30} <= seen(), "the canary weight did not step 10/20/30"
-    assert weights(cluster, ns) == (100, 0)
-    assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.1"
+    promoted_in_steps(cluster, ns, lambda: weights(cluster, ns))

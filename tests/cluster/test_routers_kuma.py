@@ -14,18 +14,14 @@ import pytest
 import yaml
 
 from flagger_py.kube.client import KubeClient
-from flagger_py.kube.objects import KubeObjects
 from flagger_py.model.canary import Canary
-from flagger_py.model.strategy import Strategy
-from flagger_py.plugins import registry
-from flagger_py.ports import ALL_PRIMARY, Router, RouterContext
+from flagger_py.ports import ALL_PRIMARY
 from flagger_py.testing.cluster import Cluster
 from providers.routers.objects import contains
 from tests.cluster import kube, workloads
-from tests.cluster.controller import Controllers, eventually
-from tests.cluster.test_controller_routers import watch_weights
+from tests.cluster.controller import Controllers, promoted_in_steps
 from tests.cluster.test_kube_adapter import run
-from tests.cluster.test_routers import PLAYS, Recording, variant
+from tests.cluster.test_routers import PLAYS, Recording, play_strategies, router_on, steady
 from tests.paths import THIRDPARTY_CRDS
 
 ROUTES = "/apis/kuma.io/v1alpha1/trafficroutes"
@@ -85,31 +81,14 @@ def test_the_route_is_accepted_unpruned_and_follows_the_weights(
     canary = create_canary(cluster, namespace, apex, annotations={"kuma.io/mesh": "payments"})
 
     async def test(client: KubeClient) -> None:
-        objects = KubeObjects(client, namespace)
-        recording = Recording(objects)
-        router: Router = registry("router").get("kuma")(RouterContext(recording, {}))
-        strategies: frozenset[Strategy] = router.strategies  # type: ignore[attr-defined]
-        try:
-            for strategy in sorted(strategies):
-                subject = variant(canary, strategy, phase="Progressing")
-                assert router.check(subject) is None
-                await router.reconcile(subject)
-                check_read_back(cluster, recording)
-                for routes in PLAYS[strategy]:
-                    await router.set_routes(subject, routes)
-                    check_read_back(cluster, recording)
-                    assert await router.get_routes(subject) == routes, (strategy, routes)
-            steady = variant(canary, "canary")
-            written = client.requests["apply"]
-            await router.reconcile(steady)
-            assert client.requests["apply"] == written, "a reconcile with nothing changed wrote"
+        async with router_on(client, namespace, "kuma") as (router, recording):
+            await play_strategies(cluster, router, recording, canary, read_back=check_read_back, reset=False)
+            settled = await steady(client, router, canary, settle=False)
             stored = cluster.api.get(f"{ROUTES}/{apex}")
             assert stored["mesh"] == "payments"
             assert stored["metadata"]["annotations"]["flagger-py.app/canary"] == f"{namespace}/podinfo"
-            await router.finalize(steady)
+            await router.finalize(settled)
             assert not kube.exists(cluster, f"{ROUTES}/{apex}"), "finalize left the route it created"
-        finally:
-            await objects.stop()
 
     run(cluster, test)
 
@@ -133,9 +112,7 @@ def test_finalize_gives_a_pre_existing_route_its_spec_back_in_its_own_mesh(
     canary = create_canary(cluster, namespace, apex, annotations={"kuma.io/mesh": "other"})
 
     async def test(client: KubeClient) -> None:
-        objects = KubeObjects(client, namespace)
-        router: Router = registry("router").get("kuma")(RouterContext(objects, {}))
-        try:
+        async with router_on(client, namespace, "kuma") as (router, _):
             await router.reconcile(canary)
             assert await router.get_routes(canary) == ALL_PRIMARY
             await router.set_routes(canary, PLAYS["canary"][1])
@@ -143,8 +120,6 @@ def test_finalize_gives_a_pre_existing_route_its_spec_back_in_its_own_mesh(
             assert taken["spec"] != original["spec"]
             assert taken["mesh"] == "legacy", "a taken-over route must stay in its mesh"
             await router.finalize(canary)
-        finally:
-            await objects.stop()
 
     run(cluster, test)
     restored = cluster.api.get(f"{ROUTES}/{apex}")
@@ -170,11 +145,4 @@ def test_a_release_through_kuma_steps_the_split_and_promotes(
     body["spec"] |= {"provider": "kuma", "service": {"port": 9898, "name": apex}}
     cluster.api.apply(body)
     controllers()
-    eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
-    assert weights(cluster, apex) == (100, 0)
-    seen = watch_weights(cluster, apex, weights)
-    kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
-    eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 120)
-    assert {10, 20, 30} <= seen(), "the canary weight did not step 10/20/30"
-    assert weights(cluster, apex) == (100, 0)
-    assert kube.image(kube.deployment(cluster, ns, "podinfo-primary")) == "podinfo:6.0.1"
+    promoted_in_steps(cluster, ns, lambda: weights(cluster, apex))

@@ -5,14 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 
-def manifest(api_version: str, kind: str, namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """The manifest of a namespaced object."""
-    return {
-        "apiVersion": api_version,
-        "kind": kind,
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": spec,
-    }
+def manifest(
+    api_version: str,
+    kind: str,
+    namespace: str,
+    name: str,
+    spec: dict[str, Any] | None = None,
+    *,
+    labels: dict[str, str] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """The manifest of a namespaced object: its spec (when it has one) and other top-level ``fields``."""
+    meta: dict[str, Any] = {"name": name, "namespace": namespace}
+    if labels is not None:
+        meta["labels"] = labels
+    body: dict[str, Any] = {"apiVersion": api_version, "kind": kind, "metadata": meta}
+    if spec is not None:
+        body["spec"] = spec
+    return body | fields
 
 
 def deployment(
