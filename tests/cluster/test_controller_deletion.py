@@ -13,16 +13,9 @@ from tests.cluster.controller import Controllers, eventually
 
 def existing_apex(ns: str) -> dict[str, Any]:
     """A Service the team created before adopting canaries, selecting the target's pods."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": "podinfo", "namespace": ns, "labels": {"team": "a"}},
-        "spec": {
-            "type": "NodePort",
-            "selector": {"app": "podinfo"},
-            "ports": [{"name": "http", "port": 9898, "targetPort": 9898}],
-        },
-    }
+    ports = [{"name": "http", "port": 9898, "targetPort": 9898}]
+    spec = {"type": "NodePort", "selector": {"app": "podinfo"}, "ports": ports}
+    return workloads.manifest("v1", "Service", ns, "podinfo", spec, labels={"team": "a"})
 
 
 def test_revert_on_deletion_gives_the_target_its_traffic_back(

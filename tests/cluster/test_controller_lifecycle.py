@@ -21,18 +21,25 @@ def initialized(cluster: Cluster, ns: str) -> None:
     eventually("Initialized", lambda: kube.phase(cluster, ns) == "Initialized", 60)
 
 
+def initialized_calling(
+    cluster: Cluster, ns: str, controllers: Controllers, hook: dict[str, Any], **analysis: Any
+) -> None:
+    """podinfo:6.0.0 (two replicas) and a blue/green Canary whose analysis calls ``hook``, then the
+    controller: until the Canary is Initialized."""
+    cluster.api.apply(workloads.deployment(ns, replicas=2, image="podinfo:6.0.0"))
+    cluster.api.apply(workloads.bluegreen(ns, analysis={"webhooks": [hook], **analysis}))
+    controllers()
+    initialized(cluster, ns)
+
+
 def test_a_new_image_is_analysed_then_promoted(
     flagger_crds: Cluster, namespace: str, controllers: Controllers, serve: object
 ) -> None:
     cluster, ns = flagger_crds, namespace
     hooks: Server = serve(lambda _path, _n: (200, "ok"))  # type: ignore[operator]
-    cluster.api.apply(workloads.deployment(ns, replicas=2, image="podinfo:6.0.0"))
-    canary = workloads.bluegreen(
-        ns, analysis={"webhooks": [{"name": "smoke", "type": "rollout", "url": f"{hooks.url}/smoke"}]}
+    initialized_calling(
+        cluster, ns, controllers, {"name": "smoke", "type": "rollout", "url": f"{hooks.url}/smoke"}
     )
-    cluster.api.apply(canary)
-    controllers()
-    initialized(cluster, ns)
 
     primary = cluster.wait_available(ns, "podinfo-primary")
     assert kube.image(primary) == "podinfo:6.0.0"
@@ -91,11 +98,8 @@ def test_a_failing_webhook_rolls_back_and_leaves_the_primary_alone(
 ) -> None:
     cluster, ns = flagger_crds, namespace
     hooks: Server = serve(lambda _path, _n: (500, "error rate too high"))  # type: ignore[operator]
-    cluster.api.apply(workloads.deployment(ns, replicas=2, image="podinfo:6.0.0"))
     hook = {"name": "gate", "type": "rollout", "url": f"{hooks.url}/gate", "timeout": "2s"}
-    cluster.api.apply(workloads.bluegreen(ns, analysis={"webhooks": [hook], "threshold": 2}))
-    controllers()
-    initialized(cluster, ns)
+    initialized_calling(cluster, ns, controllers, hook, threshold=2)
     kube.set_image(cluster, ns, "Deployment", "podinfo", "podinfo:6.0.1")
     eventually("Failed", lambda: kube.phase(cluster, ns) == "Failed", 90)
 
@@ -122,11 +126,7 @@ def test_a_configmap_change_starts_a_run_and_the_primary_gets_the_new_copy(
     flagger_crds: Cluster, namespace: str, controllers: Controllers
 ) -> None:
     cluster, ns = flagger_crds, namespace
-    config = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "podinfo-config", "namespace": ns},
-    }
+    config = workloads.manifest("v1", "ConfigMap", ns, "podinfo-config")
     cluster.api.apply({**config, "data": {"color": "blue"}})
     optout = {
         "apiVersion": "v1",

@@ -49,13 +49,7 @@ def test_a_release_runs_with_the_documented_rbac(
     flagger_crds: Cluster, namespace: str, controllers: Controllers, service_account_kubeconfig: Path
 ) -> None:
     cluster, ns = flagger_crds, namespace
-    config = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "cfg", "namespace": ns},
-        "data": {"a": "1"},
-    }
-    cluster.api.apply(config)
+    cluster.api.apply(workloads.manifest("v1", "ConfigMap", ns, "cfg", data={"a": "1"}))
     dep = workloads.deployment(ns, replicas=1)
     dep["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [{"configMapRef": {"name": "cfg"}}]
     cluster.api.apply(dep)

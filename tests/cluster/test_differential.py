@@ -25,6 +25,7 @@ from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
 from flagger_py.testing.cluster import Cluster, collection_path, renamed_group
 from tests import flagger_corpus
+from tests.cluster import workloads
 from tests.paths import BROKEN, REFERENCE, REPO, reference_files
 from tests.validate.test_flagger_corpus import BY_KEY as CORPUS_ENTRIES
 from tests.validate.test_flagger_corpus import REJECTED_BY_FLAGGER as CORPUS_REJECTED
@@ -170,16 +171,8 @@ def test_bundled_examples_are_accepted_by_our_crd(
 
 
 def _canary_with(**spec: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "apiVersion": "flagger.app/v1beta1",
-        "kind": "Canary",
-        "metadata": {"name": "tricky", "namespace": "test"},
-        "spec": {
-            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
-            "service": {"port": 9898},
-            "analysis": {"interval": "1m", "threshold": 5, "stepWeight": 10},
-        },
-    }
+    base = workloads.canary("test")  # of the Deployment podinfo
+    base["metadata"]["name"] = "tricky"
     base["spec"].update(spec)
     return base
 

@@ -20,6 +20,7 @@ from flagger_py.loadtester.server import app
 from flagger_py.manifest.check import check_document
 from flagger_py.model.canary import Canary
 from flagger_py.webhooks.caller import payload
+from tests.cluster import workloads
 from tests.paths import REPO
 
 PAGES = ("webhooks.md", "loadtester.md", "alerting.md")
@@ -34,16 +35,7 @@ def documents(page: str) -> list[dict[str, Any]]:
 
 
 def canary_with(analysis: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "flagger.app/v1beta1",
-        "kind": "Canary",
-        "metadata": {"name": "podinfo", "namespace": "test"},
-        "spec": {
-            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
-            "service": {"port": 9898},
-            "analysis": {"interval": "1m", "threshold": 5, "stepWeight": 10, **analysis},
-        },
-    }
+    return workloads.canary("test", **analysis)
 
 
 @pytest.mark.parametrize("page", PAGES)
