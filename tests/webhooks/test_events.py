@@ -20,14 +20,8 @@ async def send(sinks: EventWebhooks, c: Any, message: str = "Advance podinfo.tes
 
 async def test_payload_of_an_event(serve: Callable[..., Server]) -> None:
     server = serve(lambda _p, _n: (200, ""))
-    c = canary(
-        {
-            "name": "events",
-            "type": "event",
-            "url": f"{server.url}/events",
-            "metadata": {"cluster": "prod", "eventType": "ignored"},
-        }
-    )
+    metadata = {"cluster": "prod", "eventType": "ignored"}
+    c = canary({"name": "events", "type": "event", "url": f"{server.url}/events", "metadata": metadata})
     async with httpx.AsyncClient() as client:
         await send(EventWebhooks(HttpWebhookCaller(client, sleep=Sleeps())), c)
     path, body, _ = server.requests[0]
