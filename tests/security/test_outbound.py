@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -84,13 +84,27 @@ async def test_a_small_answer_is_whole_and_not_cut(
     assert not outbound.was_cut(response)
 
 
-async def test_a_metric_provider_that_trickles_is_unavailable_within_its_timeout(
-    make: Callable[[], httpx.AsyncClient],
+TRICKLED: dict[str, tuple[Callable[[httpx.AsyncClient, str], Awaitable[object]], str]] = {
+    "metric provider": (
+        lambda client, url: metrics_http.call(client, "prometheus", "GET", f"{url}/api/v1/query", timeout=1),
+        "did not answer within 1s",
+    ),
+    "notifier": (
+        lambda client, url: notifiers_http.post(client, "Slack", f"{url}/services/T/B/secret", {"text": "x"}),
+        "timed out after 5s",
+    ),
+}
+
+
+@pytest.mark.parametrize("plugin", sorted(TRICKLED))
+async def test_a_plugin_that_trickles_is_unavailable_within_its_timeout(
+    make: Callable[[], httpx.AsyncClient], plugin: str
 ) -> None:
+    call, message = TRICKLED[plugin]
     async with hostile("trickle") as server, make() as client:
         started = time.monotonic()
-        with pytest.raises(ProviderUnavailable, match="did not answer within 1s"):
-            await metrics_http.call(client, "prometheus", "GET", f"{server.url}/api/v1/query", timeout=1)
+        with pytest.raises(ProviderUnavailable, match=message):
+            await call(client, server.url)
         assert time.monotonic() - started < TRICKLE_SECONDS / 2
 
 
@@ -102,16 +116,6 @@ async def test_a_metric_provider_answer_over_the_limit_is_a_config_error(
             ProviderConfigError, match="more than 1 MiB: a metric query must return one value"
         ):
             await metrics_http.call(client, "prometheus", "GET", f"{server.url}/api/v1/query", timeout=20)
-
-
-async def test_a_notifier_that_trickles_is_unavailable_within_its_timeout(
-    make: Callable[[], httpx.AsyncClient],
-) -> None:
-    async with hostile("trickle") as server, make() as client:
-        started = time.monotonic()
-        with pytest.raises(ProviderUnavailable, match="timed out after 5s"):
-            await notifiers_http.post(client, "Slack", f"{server.url}/services/T/B/secret", {"text": "x"})
-        assert time.monotonic() - started < TRICKLE_SECONDS / 2
 
 
 async def test_a_notifier_error_body_is_cut_and_the_secret_path_not_shown(
