@@ -31,6 +31,7 @@ from tests.e2e import controllers, images, results
 from tests.e2e.environment import Env
 from tests.e2e.node import RealNode
 from tests.e2e.release import Release, release
+from tests.e2e.routers import ROUTERS, Router
 from tests.e2e.traefik import GATEWAY_CONTROLLER, Traefik
 from tests.paths import TESTENV_BIN, TESTENV_CRDS, THIRDPARTY_CRDS
 
@@ -182,6 +183,12 @@ def run(env: Env, request: pytest.FixtureRequest) -> Iterator[Release]:
     """One release in a namespace of its own, by each controller of FLAGGER_PY_E2E_CONTROLLERS."""
     with release(env, request.param) as made:
         yield made
+
+
+@pytest.fixture(params=sorted(ROUTERS))
+def router(request: pytest.FixtureRequest) -> Router:
+    """Each router the releases go through, in turn."""
+    return ROUTERS[request.param]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

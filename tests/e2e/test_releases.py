@@ -9,16 +9,11 @@ from typing import Any
 import pytest
 
 from .release import Release, rows
-from .routers import ROUTERS, Router
+from .routers import Router
 from .scenario import canary_analysis, follow, initialized, record
 from .traffic import assert_steps
 
 pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture(params=sorted(ROUTERS))
-def router(request: pytest.FixtureRequest) -> Router:
-    return ROUTERS[request.param]
 
 
 def test_progressive_canary_is_promoted_with_the_declared_weights_on_the_wire(

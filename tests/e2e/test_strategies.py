@@ -25,11 +25,6 @@ def seconds(interval: str) -> float:
     return float(interval.rstrip("s"))
 
 
-@pytest.fixture(params=sorted(ROUTERS))
-def router(request: pytest.FixtureRequest) -> Router:
-    return ROUTERS[request.param]
-
-
 def test_a_closed_gate_holds_the_weight_and_opening_it_resumes_the_release(
     run: Release, router: Router
 ) -> None:
