@@ -54,6 +54,17 @@ def messages(cluster: Cluster, namespace: str, name: str = "podinfo") -> list[st
     return [e["message"] for e in events(cluster, namespace, name)]
 
 
+def weights_at(
+    cluster: Cluster, path: str, by_backend: Callable[[Any], Mapping[str, int]]
+) -> tuple[int, int] | None:
+    """The (primary, canary) weights of the route at ``path``, which ``by_backend`` reads by backend
+    name; None while there is no such route."""
+    if not exists(cluster, path):
+        return None
+    found = by_backend(cluster.api.get(path))
+    return found["podinfo-primary"], found["podinfo-canary"]
+
+
 def image(obj: Mapping[str, Any]) -> str:
     return str(obj["spec"]["template"]["spec"]["containers"][0]["image"])
 

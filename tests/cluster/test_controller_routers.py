@@ -21,19 +21,19 @@ ROUTE = "/apis/gateway.networking.k8s.io/v1/namespaces/{ns}/httproutes/podinfo"
 
 
 def istio_weights(cluster: Cluster, ns: str) -> tuple[int, int] | None:
-    if not kube.exists(cluster, VS.format(ns=ns)):
-        return None
-    (rule,) = cluster.api.get(VS.format(ns=ns))["spec"]["http"]
-    found = {d["destination"]["host"]: d["weight"] for d in rule["route"]}
-    return found["podinfo-primary"], found["podinfo-canary"]
+    def by_host(vs: Any) -> dict[str, int]:
+        (rule,) = vs["spec"]["http"]
+        return {d["destination"]["host"]: d["weight"] for d in rule["route"]}
+
+    return kube.weights_at(cluster, VS.format(ns=ns), by_host)
 
 
 def gateway_weights(cluster: Cluster, ns: str) -> tuple[int, int] | None:
-    if not kube.exists(cluster, ROUTE.format(ns=ns)):
-        return None
-    (rule,) = cluster.api.get(ROUTE.format(ns=ns))["spec"]["rules"]
-    found = {b["name"]: b["weight"] for b in rule["backendRefs"]}
-    return found["podinfo-primary"], found["podinfo-canary"]
+    def by_name(route: Any) -> dict[str, int]:
+        (rule,) = route["spec"]["rules"]
+        return {b["name"]: b["weight"] for b in rule["backendRefs"]}
+
+    return kube.weights_at(cluster, ROUTE.format(ns=ns), by_name)
 
 
 ROUTERS: dict[str, tuple[dict[str, Any], Callable[[Cluster, str], tuple[int, int] | None]]] = {

@@ -4,6 +4,8 @@ gives a taken-over one back, and the controller runs a whole release."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from flagger_py.testing.cluster import Cluster
@@ -34,11 +36,11 @@ def test_finalize_restores_a_pre_existing_canary_route(apisix_crds: Cluster, nam
 
 
 def route_weights(cluster: Cluster, ns: str) -> tuple[int, int] | None:
-    if not kube.exists(cluster, CANARY_ROUTE.format(ns=ns)):
-        return None
-    (rule,) = cluster.api.get(CANARY_ROUTE.format(ns=ns))["spec"]["http"]
-    found = {b["serviceName"]: b["weight"] for b in rule["backends"]}
-    return found["podinfo-primary"], found["podinfo-canary"]
+    def by_service(route: Any) -> dict[str, int]:
+        (rule,) = route["spec"]["http"]
+        return {b["serviceName"]: b["weight"] for b in rule["backends"]}
+
+    return kube.weights_at(cluster, CANARY_ROUTE.format(ns=ns), by_service)
 
 
 def test_a_release_through_apisix(apisix_crds: Cluster, namespace: str, controllers: Controllers) -> None:

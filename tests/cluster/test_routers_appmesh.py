@@ -135,14 +135,13 @@ def test_v1beta1_objects_are_not_served_and_the_router_says_so(appmesh_crds: Clu
 
 
 def weights(cluster: Cluster, ns: str) -> tuple[int, int] | None:
-    where = path("VirtualRouter", ns, "podinfo")
-    if not kube.exists(cluster, where):
-        return None
-    (route,) = cluster.api.get(where)["spec"]["routes"]
-    found = {
-        t["virtualNodeRef"]["name"]: t["weight"] for t in route["httpRoute"]["action"]["weightedTargets"]
-    }
-    return found["podinfo-primary"], found["podinfo-canary"]
+    def by_node(router: Any) -> dict[str, int]:
+        (route,) = router["spec"]["routes"]
+        return {
+            t["virtualNodeRef"]["name"]: t["weight"] for t in route["httpRoute"]["action"]["weightedTargets"]
+        }
+
+    return kube.weights_at(cluster, path("VirtualRouter", ns, "podinfo"), by_node)
 
 
 def test_a_release_through_app_mesh_v1beta2_steps_the_weights_and_promotes(

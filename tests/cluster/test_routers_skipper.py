@@ -5,6 +5,7 @@ canary Ingress back, and the controller runs a whole release."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flagger_py.testing.cluster import Cluster
 from tests.cluster import ingress_routers, kube
@@ -29,13 +30,14 @@ def test_finalize_restores_a_pre_existing_canary_ingress(flagger_crds: Cluster, 
 
 
 def backend_weights(cluster: Cluster, ns: str) -> tuple[int, int] | None:
-    if not kube.exists(cluster, CANARY_INGRESS.format(ns=ns)):
-        return None
-    annotations = cluster.api.get(CANARY_INGRESS.format(ns=ns))["metadata"]["annotations"]
-    found = json.loads(annotations["zalando.org/backend-weights"])
-    predicate = annotations["zalando.org/skipper-predicate"]
-    assert predicate.startswith("False()" if found["podinfo-canary"] == 0 else "Weight(100)"), predicate
-    return found["podinfo-primary"], found["podinfo-canary"]
+    def by_backend(canary_ingress: Any) -> dict[str, int]:
+        annotations = canary_ingress["metadata"]["annotations"]
+        found: dict[str, int] = json.loads(annotations["zalando.org/backend-weights"])
+        predicate = annotations["zalando.org/skipper-predicate"]
+        assert predicate.startswith("False()" if found["podinfo-canary"] == 0 else "Weight(100)"), predicate
+        return found
+
+    return kube.weights_at(cluster, CANARY_INGRESS.format(ns=ns), by_backend)
 
 
 def test_a_release_through_skipper(flagger_crds: Cluster, namespace: str, controllers: Controllers) -> None:
