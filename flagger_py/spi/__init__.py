@@ -15,6 +15,8 @@ from flagger_py.errors import (
     ProviderUnavailable,
     RouterError,
 )
+from flagger_py.model.canary import Canary
+from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.ports import FLUX_OPT_OUT, knative
 from flagger_py.ports.metrics import ApiServer, MetricContext
 from flagger_py.ports.protocols import ClusterObjects, MetricProvider, Router, RouterContext
@@ -26,6 +28,7 @@ __all__ = [
     "FLUX_OPT_OUT",
     "Alert",
     "ApiServer",
+    "Canary",
     "ChatSettings",
     "ClusterObjects",
     "MetricContext",
@@ -42,5 +45,7 @@ __all__ = [
     "RouterError",
     "Routes",
     "Severity",
+    "Strategy",
     "knative",
+    "unsupported",
 ]
