@@ -16,6 +16,8 @@ set/get round trip for weights 0..100; the mirrored flag; reconcile is idempoten
 nothing changed) and never resets weights; finalize hands objects taken over back unchanged and
 removes the ones it created; a route object deleted behind its back is recreated. Tests are
 synchronous (each runs its coroutines with ``asyncio.run``), so no pytest plugin is needed.
+``canary_for`` and ``released`` are the kit's Canary builder and its "reconcile, then set the
+routes", for your router's own tests.
 """
 
 from __future__ import annotations
@@ -63,6 +65,36 @@ def merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def canary_for(
+    provider: str,
+    spec: Mapping[str, Any] | None = None,
+    strategy: Strategy | None = None,
+    *,
+    namespace: str = NAMESPACE,
+    annotations: Mapping[str, str] | None = None,
+    status: Mapping[str, Any] | None = None,
+) -> Canary:
+    """Canary ``podinfo`` of ``provider``: ``BASE`` with ``spec`` merged in and, given a ``strategy``,
+    the analysis of ``STRATEGY_ANALYSIS`` in place of the step fields."""
+    body = merged(BASE, {**(spec or {}), "provider": provider})
+    if strategy is not None:
+        analysis = {k: v for k, v in body["analysis"].items() if k not in STEP_KEYS}
+        body["analysis"] = {**analysis, **STRATEGY_ANALYSIS[strategy]}
+    metadata: dict[str, Any] = {"name": "podinfo", "namespace": namespace}
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    document: dict[str, Any] = {"metadata": metadata, "spec": body}
+    if status:
+        document["status"] = dict(status)
+    return Canary.model_validate(document)
+
+
+async def released(router: Router, canary: Canary, routes: Routes) -> None:
+    """What a tick does to the router before it reads the routes: reconcile, then set ``routes``."""
+    await router.reconcile(canary)
+    await router.set_routes(canary, routes)
+
+
 class RouterContract:
     """The contract; see the module docstring. Override the hooks below as your router needs."""
 
@@ -105,13 +137,7 @@ class RouterContract:
         return router
 
     def canary(self, strategy: Strategy = "canary", **status: Any) -> Canary:
-        spec = merged(BASE, {**self.spec(), "provider": self.provider})
-        analysis = {k: v for k, v in spec["analysis"].items() if k not in STEP_KEYS}
-        spec["analysis"] = {**analysis, **STRATEGY_ANALYSIS[strategy]}
-        body = {"metadata": {"name": "podinfo", "namespace": NAMESPACE}, "spec": spec}
-        if status:
-            body["status"] = status
-        return Canary.model_validate(body)
+        return canary_for(self.provider, self.spec(), strategy, status=status)
 
     def strategies(self, router: Router) -> frozenset[Strategy]:
         declared: frozenset[Strategy] = getattr(router, "strategies", frozenset(ALL))
@@ -153,8 +179,7 @@ class RouterContract:
         canary = self.canary("traffic mirroring")
 
         async def scenario() -> None:
-            await router.reconcile(canary)
-            await router.set_routes(canary, Routes(100, 0, mirrored=True))
+            await released(router, canary, Routes(100, 0, mirrored=True))
             assert await self.routes(router, objects, canary) == Routes(100, 0, mirrored=True)
             await router.set_routes(canary, Routes(0, 100))
             assert await self.routes(router, objects, canary) == Routes(0, 100)
@@ -190,8 +215,7 @@ class RouterContract:
         canary = self.canary()
 
         async def scenario() -> None:
-            await router.reconcile(canary)
-            await router.set_routes(canary, Routes(50, 50))
+            await released(router, canary, Routes(50, 50))
             await router.finalize(canary)
 
         run(scenario())
@@ -207,8 +231,7 @@ class RouterContract:
 
         async def scenario() -> None:
             seeded = set(objects.objects)
-            await router.reconcile(canary)
-            await router.set_routes(canary, Routes(60, 40))
+            await released(router, canary, Routes(60, 40))
             made = set(objects.objects) - seeded
             for key in made:
                 del objects.objects[key]

@@ -6,6 +6,7 @@ from typing import Any
 
 from flagger_py.plugins import registry
 from flagger_py.testing.routers import RouterContract
+from tests.routers.test_contract import CopiesUserRoute
 
 API = "apisix.apache.org/v2"
 ROUTE_REF = {"apiVersion": API, "kind": "ApisixRoute", "name": "app"}
@@ -27,15 +28,10 @@ def apisix_route(namespace: str, name: str, backend: str) -> dict[str, Any]:
     }
 
 
-class TestApisix(RouterContract):
+class TestApisix(CopiesUserRoute, RouterContract):
     factory = registry("router").get("apisix")
     provider = "apisix"
+    ref_field, ref, copy_name = "routeRef", ROUTE_REF, "app-podinfo-canary"
 
-    def spec(self) -> dict[str, Any]:
-        return {"routeRef": ROUTE_REF}
-
-    def seed(self, namespace: str) -> list[dict[str, Any]]:
-        return [apisix_route(namespace, "app", "podinfo")]
-
-    def taken_over(self, namespace: str) -> list[dict[str, Any]]:
-        return [apisix_route(namespace, "app-podinfo-canary", "podinfo-old")]
+    def user_route(self, namespace: str, name: str, backend: str) -> dict[str, Any]:
+        return apisix_route(namespace, name, backend)

@@ -12,7 +12,7 @@ from flagger_py.errors import RouterError
 from flagger_py.plugins import registry
 from flagger_py.ports import ALL_PRIMARY, Router, RouterContext, Routes
 from flagger_py.testing.objects import MemoryObjects
-from flagger_py.testing.routers import NAMESPACE, RouterContract
+from flagger_py.testing.routers import NAMESPACE, RouterContract, released
 from tests.routers.knative_fakes import API, KnativeObjects, play_knative, service
 
 KNATIVE_TARGET = {"targetRef": {"apiVersion": API, "kind": "Service", "name": "podinfo"}}
@@ -61,12 +61,8 @@ class TestKnative(RouterContract):
         router = self.factory(self.context(objects))
         canary = self.canary()
 
-        async def scenario() -> None:
-            await router.reconcile(canary)
-            await router.set_routes(canary, Routes(90, 10))
-            await router.finalize(canary)
-
-        asyncio.run(scenario())
+        asyncio.run(released(router, canary, Routes(90, 10)))
+        asyncio.run(router.finalize(canary))
         assert objects.objects[(API, "Service", NAMESPACE, "podinfo")]["spec"]["traffic"] == own
 
     def test_routes_wait_for_knative_to_apply_the_generation(

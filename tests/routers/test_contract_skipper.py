@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flagger_py.plugins import registry
 from flagger_py.testing.routers import RouterContract
-from tests.routers.test_contract import ingress
-
-INGRESS_REF = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": "app"}
+from tests.routers.test_contract import INGRESS_REF, CopiesUserRoute
 
 
-class TestSkipper(RouterContract):
+class TestSkipper(CopiesUserRoute, RouterContract):
     factory = registry("router").get("skipper")
     provider = "skipper"
-
-    def spec(self) -> dict[str, Any]:
-        return {"ingressRef": INGRESS_REF}
-
-    def seed(self, namespace: str) -> list[dict[str, Any]]:
-        return [ingress(namespace, "app", "podinfo")]
-
-    def taken_over(self, namespace: str) -> list[dict[str, Any]]:
-        return [ingress(namespace, "app-canary", "podinfo-old")]
+    ref_field, ref, copy_name = "ingressRef", INGRESS_REF, "app-canary"

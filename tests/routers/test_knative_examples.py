@@ -59,23 +59,17 @@ spec:
 """
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "field"),
-    [
-        ("provider: knative", "provider: istio", "spec.provider"),
-        (
-            "apiVersion: serving.knative.dev/v1, kind: Service",
-            "apiVersion: apps/v1, kind: Deployment",
-            "spec.targetRef",
-        ),
-        (
-            "  analysis:",
-            "  autoscalerRef: {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, name: hpa}\n"
-            "  analysis:",
-            "spec.autoscalerRef",
-        ),
-    ],
-)
+TO_DEPLOYMENT = ("apiVersion: serving.knative.dev/v1, kind: Service", "apiVersion: apps/v1, kind: Deployment")
+HPA = "  autoscalerRef: {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, name: hpa}\n"
+REFUSED = {
+    "spec.provider": ("provider: knative", "provider: istio"),
+    "spec.targetRef": TO_DEPLOYMENT,
+    "spec.autoscalerRef": ("  analysis:", f"{HPA}  analysis:"),
+}
+"""The three edits of KNATIVE_CANARY (old text, new text) that Flagger's verifyKnativeCanary refuses."""
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [(*edit, field) for field, edit in REFUSED.items()])
 def test_validate_refuses_what_flagger_s_verify_knative_canary_refuses(
     old: str, new: str, field: str, tmp_path: Path
 ) -> None:

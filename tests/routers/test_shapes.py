@@ -3,48 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
 from flagger_py.errors import RouterError, SpecError
 from flagger_py.model.canary import Canary, CanaryStatus
-from flagger_py.plugins import registry
-from flagger_py.ports import Router, RouterContext, Routes
+from flagger_py.spi import Routes
 from flagger_py.testing.objects import MemoryObjects
-from flagger_py.testing.routers import BASE, merged
+from tests.routers.shapes import NS, canary, release, router, written
 from tests.routers.test_contract import GATEWAY, accept_http_routes, ingress
-
-NS = "shapes"
-
-
-def canary(provider: str, **spec: Any) -> Canary:
-    body = merged(BASE, {"provider": provider, **spec})
-    return Canary.model_validate({"metadata": {"name": "podinfo", "namespace": NS}, "spec": body})
-
-
-def router(provider: str, objects: MemoryObjects, **options: str) -> Router:
-    made: Router = registry("router").get(provider)(RouterContext(objects, options))
-    return made
-
-
-def written(objects: MemoryObjects, kind: str, name: str = "podinfo") -> dict[str, Any]:
-    found = [o for (_, k, _, n), o in objects.objects.items() if k == kind and n == name]
-    assert found, f"no {kind} {name}"
-    return found[0]
 
 
 def set_routes(provider: str, c: Canary, routes: Routes, **options: str) -> MemoryObjects:
-    objects = MemoryObjects()
-    objects.seed([ingress(NS, "app", "podinfo")])
-    r = router(provider, objects, **options)
-
-    async def go() -> None:
-        await r.reconcile(c)
-        await r.set_routes(c, routes)
-
-    asyncio.run(go())
-    return objects
+    return release(provider, c, routes, [ingress(NS, "app", "podinfo")], **options)
 
 
 def test_istio_ab_rule_crosses_analysis_and_service_matches_then_defaults_to_primary() -> None:

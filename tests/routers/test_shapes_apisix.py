@@ -14,13 +14,8 @@ from flagger_py.model.canary import Canary
 from flagger_py.ports import ALL_PRIMARY, Routes
 from flagger_py.testing.objects import MemoryObjects
 from providers.routers.objects import APPLIED
+from tests.routers.shapes import FLUX, NS, canary, release, router, written
 from tests.routers.test_contract_apisix import ROUTE_REF, apisix_route
-from tests.routers.test_shapes import NS, canary, router, written
-
-FLUX = {
-    "kustomize.toolkit.fluxcd.io/reconcile": "disabled",
-    "helm.toolkit.fluxcd.io/driftDetection": "disabled",
-}
 
 
 def apisix(**spec: Any) -> Canary:
@@ -28,15 +23,7 @@ def apisix(**spec: Any) -> Canary:
 
 
 def released(c: Canary, routes: Routes, user: dict[str, Any] | None = None) -> dict[str, Any]:
-    objects = MemoryObjects()
-    objects.seed([user or apisix_route(NS, "app", "podinfo")])
-    r = router("apisix", objects)
-
-    async def go() -> None:
-        await r.reconcile(c)
-        await r.set_routes(c, routes)
-
-    asyncio.run(go())
+    objects = release("apisix", c, routes, [user or apisix_route(NS, "app", "podinfo")])
     return written(objects, "ApisixRoute", "app-podinfo-canary")
 
 
@@ -102,16 +89,8 @@ def test_the_canary_backend_keeps_resolve_granularity_and_subset_and_only_the_ap
 
 
 def test_get_routes_reads_the_primary_backend() -> None:
-    objects = MemoryObjects()
-    objects.seed([apisix_route(NS, "app", "podinfo")])
-    r = router("apisix", objects)
-
-    async def go() -> Routes:
-        await r.reconcile(apisix())
-        await r.set_routes(apisix(), Routes(50, 50))
-        return await r.get_routes(apisix())
-
-    assert asyncio.run(go()) == Routes(50, 50)
+    objects = release("apisix", apisix(), Routes(50, 50), [apisix_route(NS, "app", "podinfo")])
+    assert asyncio.run(router("apisix", objects).get_routes(apisix())) == Routes(50, 50)
 
 
 def test_bad_routes_name_spec_route_ref() -> None:

@@ -10,17 +10,13 @@ import pytest
 
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy
-from flagger_py.plugins import registry
-from flagger_py.ports import Router, RouterContext, Routes
+from flagger_py.spi import Router, Routes
 from flagger_py.testing.objects import MemoryObjects
-from flagger_py.testing.routers import BASE, STEP_KEYS, STRATEGY_ANALYSIS, merged
+from flagger_py.testing.routers import BASE, merged
+from tests.routers import shapes
+from tests.routers.shapes import FLUX, NS
 
-NS = "shapes"
 API = "appmesh.k8s.aws/v1beta1"
-FLUX = {
-    "kustomize.toolkit.fluxcd.io/reconcile": "disabled",
-    "helm.toolkit.fluxcd.io/driftDetection": "disabled",
-}
 SERVICE = {
     "port": 9898,
     "meshName": "global",
@@ -32,13 +28,7 @@ SERVICE = {
 
 
 def canary(strategy: Strategy = "canary", annotations: dict[str, str] | None = None, **spec: Any) -> Canary:
-    body = merged(BASE, {"provider": "appmesh", "service": SERVICE, **spec})
-    analysis = {k: v for k, v in body["analysis"].items() if k not in STEP_KEYS}
-    body["analysis"] = {**analysis, **STRATEGY_ANALYSIS[strategy]}
-    meta: dict[str, Any] = {"name": "podinfo", "namespace": NS}
-    if annotations:
-        meta["annotations"] = annotations
-    return Canary.model_validate({"metadata": meta, "spec": body})
+    return shapes.canary("appmesh", strategy, annotations=annotations, **{"service": SERVICE, **spec})
 
 
 def ab_canary(ab: list[dict[str, Any]], **service: Any) -> Canary:
@@ -53,26 +43,23 @@ def ours(meta: dict[str, Any]) -> dict[str, str]:
 
 
 def appmesh(objects: MemoryObjects) -> Router:
-    made: Router = registry("router").get("appmesh")(RouterContext(objects, {}))
-    return made
+    return shapes.router("appmesh", objects)
 
 
 def written(c: Canary, routes: Routes) -> MemoryObjects:
-    objects = MemoryObjects()
-    r = appmesh(objects)
+    return shapes.release("appmesh", c, routes)
 
-    async def go() -> None:
-        await r.reconcile(c)
-        await r.set_routes(c, routes)
 
-    asyncio.run(go())
-    return objects
+def targets(canary: int, primary: int) -> list[dict[str, Any]]:
+    """The weighted targets of a route as Flagger writes them: the canary's node, then the primary's."""
+    return [
+        {"virtualNodeName": "podinfo-canary", "weight": canary},
+        {"virtualNodeName": "podinfo-primary", "weight": primary},
+    ]
 
 
 def obj(objects: MemoryObjects, kind: str, name: str) -> dict[str, Any]:
-    found = objects.find(API, kind, NS, name)
-    assert found is not None, f"no {kind} {name}: {sorted(objects.objects)}"
-    return found
+    return shapes.written(objects, kind, name, API)
 
 
 def test_virtual_nodes_as_reconcile_virtual_node_writes_them() -> None:
@@ -117,12 +104,7 @@ def test_apex_virtual_service_carries_the_weighted_route_retries_and_gateway_ann
                 "name": "podinfo",
                 "http": {
                     "match": {"prefix": "/"},
-                    "action": {
-                        "weightedTargets": [
-                            {"virtualNodeName": "podinfo-canary", "weight": 40},
-                            {"virtualNodeName": "podinfo-primary", "weight": 60},
-                        ]
-                    },
+                    "action": {"weightedTargets": targets(40, 60)},
                     "retryPolicy": retry,
                 },
             }
@@ -142,10 +124,7 @@ def test_canary_virtual_service_sends_everything_to_the_canary() -> None:
     assert vs["spec"]["virtualRouter"]["name"] == "podinfo-canary"
     (route,) = vs["spec"]["routes"]
     assert route["name"] == "podinfo-canary"
-    assert route["http"]["action"]["weightedTargets"] == [
-        {"virtualNodeName": "podinfo-canary", "weight": 100},
-        {"virtualNodeName": "podinfo-primary", "weight": 0},
-    ]
+    assert route["http"]["action"]["weightedTargets"] == targets(100, 0)
     assert ours(vs["metadata"]) == {}
 
 
@@ -166,12 +145,7 @@ def test_ab_testing_routes_a_with_the_headers_and_the_weights_then_b_to_the_prim
                     {"name": "user-agent", "match": {"regex": ".*Chrome.*"}},
                 ],
             },
-            "action": {
-                "weightedTargets": [
-                    {"virtualNodeName": "podinfo-canary", "weight": 100},
-                    {"virtualNodeName": "podinfo-primary", "weight": 0},
-                ]
-            },
+            "action": {"weightedTargets": targets(100, 0)},
         },
     }
     assert b == {

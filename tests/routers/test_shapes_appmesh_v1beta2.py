@@ -11,13 +11,12 @@ import pytest
 from flagger_py.errors import RouterError
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy
-from flagger_py.plugins import registry
-from flagger_py.ports import Router, RouterContext, Routes
+from flagger_py.spi import Router, Routes
 from flagger_py.testing.objects import MemoryObjects
-from flagger_py.testing.routers import BASE, STEP_KEYS, STRATEGY_ANALYSIS, merged
-from tests.routers.test_shapes_appmesh import FLUX, ours
+from tests.routers import shapes
+from tests.routers.shapes import FLUX, NS
+from tests.routers.test_shapes_appmesh import ours
 
-NS = "shapes"
 API = "appmesh.k8s.aws/v1beta2"
 ARN = "arn:aws:appmesh:eu-west-1:12345678910:mesh/my-mesh/virtualService/mytestservice"
 SERVICE = {
@@ -40,39 +39,31 @@ def deployment(selector: dict[str, str]) -> dict[str, Any]:
 
 
 def canary(strategy: Strategy = "canary", annotations: dict[str, str] | None = None, **spec: Any) -> Canary:
-    body = merged(BASE, {"provider": "appmesh:v1beta2", "service": SERVICE, **spec})
-    analysis = {k: v for k, v in body["analysis"].items() if k not in STEP_KEYS}
-    body["analysis"] = {**analysis, **STRATEGY_ANALYSIS[strategy]}
-    meta: dict[str, Any] = {"name": "podinfo", "namespace": NS}
-    if annotations:
-        meta["annotations"] = annotations
-    return Canary.model_validate({"metadata": meta, "spec": body})
+    return shapes.canary("appmesh:v1beta2", strategy, annotations=annotations, **{"service": SERVICE, **spec})
 
 
 def v1beta2(objects: MemoryObjects, **options: str) -> Router:
-    made: Router = registry("router").get("appmesh:v1beta2")(RouterContext(objects, options))
-    return made
+    return shapes.router("appmesh:v1beta2", objects, **options)
 
 
 def written(
     c: Canary, routes: Routes, selector: dict[str, str] | None = None, **options: str
 ) -> MemoryObjects:
-    objects = MemoryObjects()
-    objects.seed([deployment(selector or {"app": "podinfo"})])
-    r = v1beta2(objects, **options)
+    return shapes.release(
+        "appmesh:v1beta2", c, routes, [deployment(selector or {"app": "podinfo"})], **options
+    )
 
-    async def go() -> None:
-        await r.reconcile(c)
-        await r.set_routes(c, routes)
 
-    asyncio.run(go())
-    return objects
+def targets(canary: int, primary: int) -> list[dict[str, Any]]:
+    """The weighted targets of a route as Flagger writes them: the canary's node, then the primary's."""
+    return [
+        {"virtualNodeRef": {"name": "podinfo-canary"}, "weight": canary},
+        {"virtualNodeRef": {"name": "podinfo-primary"}, "weight": primary},
+    ]
 
 
 def obj(objects: MemoryObjects, kind: str, name: str) -> dict[str, Any]:
-    found = objects.find(API, kind, NS, name)
-    assert found is not None, f"no {kind} {name}: {sorted(objects.objects)}"
-    return found
+    return shapes.written(objects, kind, name, API)
 
 
 def test_virtual_nodes_select_the_primary_and_canary_pods() -> None:
@@ -124,12 +115,7 @@ def test_apex_virtual_router_has_the_weighted_route_with_timeout_and_retries() -
                 "name": "podinfo",
                 "httpRoute": {
                     "match": {"prefix": "/"},
-                    "action": {
-                        "weightedTargets": [
-                            {"virtualNodeRef": {"name": "podinfo-canary"}, "weight": 40},
-                            {"virtualNodeRef": {"name": "podinfo-primary"}, "weight": 60},
-                        ]
-                    },
+                    "action": {"weightedTargets": targets(40, 60)},
                     "timeout": {"perRequest": {"unit": "ms", "value": 30000}},
                     "retryPolicy": {
                         "httpRetryEvents": ["gateway-error"],
@@ -162,10 +148,7 @@ def test_virtual_services_are_provided_by_their_routers_and_the_apex_one_has_the
     canary_router = obj(objects, "VirtualRouter", "podinfo-canary")
     (route,) = canary_router["spec"]["routes"]
     assert route["name"] == "podinfo-canary"
-    assert route["httpRoute"]["action"]["weightedTargets"] == [
-        {"virtualNodeRef": {"name": "podinfo-canary"}, "weight": 100},
-        {"virtualNodeRef": {"name": "podinfo-primary"}, "weight": 0},
-    ]
+    assert route["httpRoute"]["action"]["weightedTargets"] == targets(100, 0)
 
 
 def test_ab_testing_header_route_then_primary_route() -> None:
@@ -178,12 +161,7 @@ def test_ab_testing_header_route_then_primary_route() -> None:
         "priority": 10,
         "httpRoute": {
             "match": {"prefix": "/", "headers": [{"name": "x-canary", "match": {"exact": "insider"}}]},
-            "action": {
-                "weightedTargets": [
-                    {"virtualNodeRef": {"name": "podinfo-canary"}, "weight": 100},
-                    {"virtualNodeRef": {"name": "podinfo-primary"}, "weight": 0},
-                ]
-            },
+            "action": {"weightedTargets": targets(100, 0)},
         },
     }
     assert b == {

@@ -12,31 +12,18 @@ from flagger_py.model.canary import Canary
 from flagger_py.ports import ALL_PRIMARY, Routes
 from flagger_py.testing.objects import MemoryObjects
 from providers.routers.objects import APPLIED
+from tests.routers.shapes import FLUX, NS, canary, release, router, written
 from tests.routers.test_contract_gloo import services
-from tests.routers.test_shapes import NS, canary, router, written
 
 PRIMARY = "shapes-podinfo-primaryupstream-9898"
 CANARY = "shapes-podinfo-canaryupstream-9898"
-FLUX = {
-    "kustomize.toolkit.fluxcd.io/reconcile": "disabled",
-    "helm.toolkit.fluxcd.io/driftDetection": "disabled",
-}
 AB = {"stepWeight": None, "iterations": 5, "match": [{"headers": {"x-user-type": {"exact": "test"}}}]}
 
 
 def released(
     c: Canary, routes: Routes, seed: tuple[dict[str, Any], ...] = (), **options: str
 ) -> MemoryObjects:
-    objects = MemoryObjects()
-    objects.seed([*services(NS), *seed])
-    r = router("gloo", objects, **options)
-
-    async def go() -> None:
-        await r.reconcile(c)
-        await r.set_routes(c, routes)
-
-    asyncio.run(go())
-    return objects
+    return release("gloo", c, routes, [*services(NS), *seed], **options)
 
 
 def annotations_of(obj: dict[str, Any]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from tests.routers.knative_fakes import API, KnativeObjects, play_knative, servi
 NS = "shapes"
 KEY = (API, "Service", NS, "podinfo")
 TARGET = {"apiVersion": API, "kind": "Service", "name": "podinfo"}
+HPA_REF = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "name": "p"}
 
 
 def canary(**spec: Any) -> Canary:
@@ -131,16 +132,7 @@ def test_steady_routes_cost_no_writes_and_finalize_without_writes_writes_nothing
     [
         ({"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"}}, "spec.targetRef"),
         ({"targetRef": {"apiVersion": "v1", "kind": "Service", "name": "podinfo"}}, "spec.targetRef"),
-        (
-            {
-                "autoscalerRef": {
-                    "apiVersion": "autoscaling/v2",
-                    "kind": "HorizontalPodAutoscaler",
-                    "name": "p",
-                }
-            },
-            "spec.autoscalerRef",
-        ),
+        ({"autoscalerRef": HPA_REF}, "spec.autoscalerRef"),
         (
             {
                 "analysis": {

@@ -10,46 +10,27 @@ import pytest
 from flagger_py.errors import RouterError
 from flagger_py.model.canary import Canary
 from flagger_py.model.strategy import Strategy
-from flagger_py.plugins import registry
-from flagger_py.ports import ALL_PRIMARY, Router, RouterContext, Routes
+from flagger_py.spi import ALL_PRIMARY, Router, Routes
 from flagger_py.testing.objects import MemoryObjects
-from flagger_py.testing.routers import BASE, STEP_KEYS, STRATEGY_ANALYSIS, merged
+from flagger_py.testing.routers import BASE
+from tests.routers import shapes
+from tests.routers.shapes import FLUX, NS
 
-NS = "shapes"
 KEY = ("kuma.io/v1alpha1", "TrafficRoute", "", "podinfo")
-FLUX = {
-    "kustomize.toolkit.fluxcd.io/reconcile": "disabled",
-    "helm.toolkit.fluxcd.io/driftDetection": "disabled",
-}
 
 
 def canary(
     namespace: str = NS, annotations: dict[str, str] | None = None, strategy: Strategy = "canary", **spec: Any
 ) -> Canary:
-    body = merged(BASE, {"provider": "kuma", **spec})
-    analysis = {k: v for k, v in body["analysis"].items() if k not in STEP_KEYS}
-    body["analysis"] = {**analysis, **STRATEGY_ANALYSIS[strategy]}
-    meta: dict[str, Any] = {"name": "podinfo", "namespace": namespace}
-    if annotations:
-        meta["annotations"] = annotations
-    return Canary.model_validate({"metadata": meta, "spec": body})
+    return shapes.canary("kuma", strategy, namespace=namespace, annotations=annotations, **spec)
 
 
 def kuma(objects: MemoryObjects) -> Router:
-    made: Router = registry("router").get("kuma")(RouterContext(objects, {}))
-    return made
+    return shapes.router("kuma", objects)
 
 
 def run_routes(c: Canary, routes: Routes, objects: MemoryObjects | None = None) -> MemoryObjects:
-    objects = objects if objects is not None else MemoryObjects()
-    r = kuma(objects)
-
-    async def go() -> None:
-        await r.reconcile(c)
-        await r.set_routes(c, routes)
-
-    asyncio.run(go())
-    return objects
+    return shapes.release("kuma", c, routes, objects=objects)
 
 
 def test_traffic_route_as_reconcile_and_set_routes_write_it() -> None:

@@ -15,14 +15,10 @@ from flagger_py.ports import ALL_PRIMARY, Routes
 from flagger_py.testing.objects import MemoryObjects
 from providers.routers.objects import APPLIED, LAST_APPLIED
 from providers.routers.skipper import insert_predicate
+from tests.routers.shapes import FLUX, NS, canary, release, router, written
 from tests.routers.test_contract import ingress
-from tests.routers.test_shapes import NS, canary, router, written
 
 REF = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": "app"}
-FLUX = {
-    "kustomize.toolkit.fluxcd.io/reconcile": "disabled",
-    "helm.toolkit.fluxcd.io/driftDetection": "disabled",
-}
 
 
 def skipper(**spec: Any) -> Canary:
@@ -30,15 +26,7 @@ def skipper(**spec: Any) -> Canary:
 
 
 def released(c: Canary, routes: Routes, apex: dict[str, Any] | None = None) -> dict[str, Any]:
-    objects = MemoryObjects()
-    objects.seed([apex or ingress(NS, "app", "podinfo")])
-    r = router("skipper", objects)
-
-    async def go() -> None:
-        await r.reconcile(c)
-        await r.set_routes(c, routes)
-
-    asyncio.run(go())
+    objects = release("skipper", c, routes, [apex or ingress(NS, "app", "podinfo")])
     return written(objects, "Ingress", "app-canary")
 
 
@@ -137,16 +125,8 @@ def test_insert_predicate_as_flagger(raw: str, first: str, want: str) -> None:
 
 
 def test_get_routes_reads_the_backend_weights() -> None:
-    objects = MemoryObjects()
-    objects.seed([ingress(NS, "app", "podinfo")])
-    r = router("skipper", objects)
-
-    async def go() -> Routes:
-        await r.reconcile(skipper())
-        await r.set_routes(skipper(), Routes(15, 85))
-        return await r.get_routes(skipper())
-
-    assert asyncio.run(go()) == Routes(15, 85)
+    objects = release("skipper", skipper(), Routes(15, 85), [ingress(NS, "app", "podinfo")])
+    assert asyncio.run(router("skipper", objects).get_routes(skipper())) == Routes(15, 85)
 
 
 def test_bad_references_name_spec_ingress_ref() -> None:
