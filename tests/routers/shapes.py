@@ -4,7 +4,7 @@ objects it wrote after one reconcile and set_routes, and one of them by kind and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flagger_py.model.canary import Canary
@@ -44,14 +44,14 @@ def release(
     routes: Routes,
     seed: Iterable[dict[str, Any]] = (),
     objects: MemoryObjects | None = None,
-    **options: str,
+    options: Mapping[str, str] | None = None,
 ) -> MemoryObjects:
     """The objects after ``provider``'s router reconciled ``c`` and set ``routes`` (on ``objects``,
     or on fresh ones holding ``seed``)."""
     if objects is None:
         objects = MemoryObjects()
         objects.seed(list(seed))
-    asyncio.run(released(router(provider, objects, **options), c, routes))
+    asyncio.run(released(router(provider, objects, **(options or {})), c, routes))
     return objects
 
 

@@ -15,7 +15,7 @@ from tests.routers.test_contract import GATEWAY, accept_http_routes, ingress
 
 
 def set_routes(provider: str, c: Canary, routes: Routes, **options: str) -> MemoryObjects:
-    return release(provider, c, routes, [ingress(NS, "app", "podinfo")], **options)
+    return release(provider, c, routes, [ingress(NS, "app", "podinfo")], options=options)
 
 
 def test_istio_ab_rule_crosses_analysis_and_service_matches_then_defaults_to_primary() -> None:
@@ -43,9 +43,10 @@ def test_istio_ab_rule_crosses_analysis_and_service_matches_then_defaults_to_pri
 
 
 def test_istio_mirror_and_session_affinity_rules() -> None:
-    spec = {"analysis": {"stepWeight": None, "iterations": 3, "mirror": True, "mirrorWeight": 25}}
+    analysis = {"stepWeight": None, "iterations": 3, "mirror": True, "mirrorWeight": 25}
     vs = written(
-        set_routes("istio", canary("istio", **spec), Routes(100, 0, mirrored=True)), "VirtualService"
+        set_routes("istio", canary("istio", analysis=analysis), Routes(100, 0, mirrored=True)),
+        "VirtualService",
     )
     (rule,) = vs["spec"]["http"]
     assert rule["mirror"] == {"host": "podinfo-canary"}
@@ -121,9 +122,9 @@ def test_gatewayapi_filters_timeouts_and_waiting_for_the_gateway() -> None:
 
 
 def test_nginx_annotations_weight_and_ab_with_a_custom_prefix() -> None:
-    ref = {"ingressRef": {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": "app"}}
+    ref = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": "app"}
     prefix = {"ingress-annotations-prefix": "custom.nginx.org"}
-    objects = set_routes("nginx", canary("nginx", **ref), Routes(80, 20), **prefix)
+    objects = set_routes("nginx", canary("nginx", ingressRef=ref), Routes(80, 20), **prefix)
     made = written(objects, "Ingress", "app-canary")
     assert made["metadata"]["annotations"]["custom.nginx.org/canary"] == "true"
     assert made["metadata"]["annotations"]["custom.nginx.org/canary-weight"] == "20"
@@ -131,7 +132,7 @@ def test_nginx_annotations_weight_and_ab_with_a_custom_prefix() -> None:
     backend = made["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
     assert backend == "podinfo-canary"
     analysis = {"stepWeight": None, "iterations": 2, "match": [{"headers": {"x-canary": {"prefix": "in"}}}]}
-    ab = canary("nginx", analysis=analysis, **ref)
+    ab = canary("nginx", analysis=analysis, ingressRef=ref)
     annotations = written(set_routes("nginx", ab, Routes(0, 100)), "Ingress", "app-canary")["metadata"][
         "annotations"
     ]
@@ -142,9 +143,7 @@ def test_nginx_annotations_weight_and_ab_with_a_custom_prefix() -> None:
     ]
     assert not any("by-header" in k for k in done)
     assert "spec.ingressRef" in (router("nginx", MemoryObjects()).check(canary("nginx")) or "")
-    elsewhere = canary(
-        "nginx", ingressRef={**ref["ingressRef"], "name": "app"}, service={"port": 1, "name": "other"}
-    )
+    elsewhere = canary("nginx", ingressRef={**ref, "name": "app"}, service={"port": 1, "name": "other"})
     with pytest.raises(SpecError, match="has no backend Service other"):
         set_routes("nginx", elsewhere, Routes(100, 0))
 

@@ -50,7 +50,7 @@ def written(
     c: Canary, routes: Routes, selector: dict[str, str] | None = None, **options: str
 ) -> MemoryObjects:
     return shapes.release(
-        "appmesh:v1beta2", c, routes, [deployment(selector or {"app": "podinfo"})], **options
+        "appmesh:v1beta2", c, routes, [deployment(selector or {"app": "podinfo"})], options=options
     )
 
 

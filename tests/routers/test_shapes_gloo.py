@@ -23,7 +23,7 @@ AB = {"stepWeight": None, "iterations": 5, "match": [{"headers": {"x-user-type":
 def released(
     c: Canary, routes: Routes, seed: tuple[dict[str, Any], ...] = (), **options: str
 ) -> MemoryObjects:
-    return release("gloo", c, routes, [*services(NS), *seed], **options)
+    return release("gloo", c, routes, [*services(NS), *seed], options=options)
 
 
 def annotations_of(obj: dict[str, Any]) -> dict[str, str]:
