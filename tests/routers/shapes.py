@@ -55,6 +55,20 @@ def release(
     return objects
 
 
+def routes_after(provider: str, c: Canary, routes: Routes, seed: Iterable[dict[str, Any]] = ()) -> Routes:
+    """What ``provider``'s router reads back after a ``release`` of ``routes``."""
+    objects = release(provider, c, routes, seed)
+    read: Routes = asyncio.run(router(provider, objects).get_routes(c))
+    return read
+
+
+def refusal(provider: str, c: Canary) -> str:
+    """Why ``provider``'s router refuses ``c`` (check() must refuse it)."""
+    problem = router(provider, MemoryObjects()).check(c)
+    assert problem is not None, f"{provider} accepts the canary"
+    return problem
+
+
 def written(
     objects: MemoryObjects, kind: str, name: str = "podinfo", api: str | None = None
 ) -> dict[str, Any]:

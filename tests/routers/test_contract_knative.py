@@ -69,18 +69,14 @@ class TestKnative(RouterContract):
         self, router: Router, objects: MemoryObjects
     ) -> None:
         canary = self.canary()
-
-        async def scenario() -> None:
-            await router.reconcile(canary)
-            self.accept(objects)
-            assert await router.get_routes(canary) == ALL_PRIMARY
-            await router.set_routes(canary, Routes(80, 20))
-            with pytest.raises(RouterError, match="has not applied generation"):
-                await router.get_routes(canary)
-            self.accept(objects)
-            assert await router.get_routes(canary) == Routes(80, 20)
-
-        asyncio.run(scenario())
+        asyncio.run(router.reconcile(canary))
+        self.accept(objects)
+        assert asyncio.run(router.get_routes(canary)) == ALL_PRIMARY
+        asyncio.run(router.set_routes(canary, Routes(80, 20)))
+        with pytest.raises(RouterError, match="has not applied generation"):
+            asyncio.run(router.get_routes(canary))
+        self.accept(objects)
+        assert asyncio.run(router.get_routes(canary)) == Routes(80, 20)
 
     def context(self, objects: MemoryObjects) -> RouterContext:
         return RouterContext(objects, {})

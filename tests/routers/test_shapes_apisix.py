@@ -3,7 +3,6 @@ pkg/router/apisix.go writes (ApisixRouter.Reconcile, SetRoutes)."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from typing import Any
 
@@ -12,9 +11,8 @@ import pytest
 from flagger_py.errors import SpecError
 from flagger_py.model.canary import Canary
 from flagger_py.ports import ALL_PRIMARY, Routes
-from flagger_py.testing.objects import MemoryObjects
 from providers.routers.objects import APPLIED
-from tests.routers.shapes import FLUX, NS, canary, release, router, written
+from tests.routers.shapes import FLUX, NS, canary, refusal, release, routes_after, written
 from tests.routers.test_contract_apisix import ROUTE_REF, apisix_route
 
 
@@ -89,8 +87,8 @@ def test_the_canary_backend_keeps_resolve_granularity_and_subset_and_only_the_ap
 
 
 def test_get_routes_reads_the_primary_backend() -> None:
-    objects = release("apisix", apisix(), Routes(50, 50), [apisix_route(NS, "app", "podinfo")])
-    assert asyncio.run(router("apisix", objects).get_routes(apisix())) == Routes(50, 50)
+    seed = [apisix_route(NS, "app", "podinfo")]
+    assert routes_after("apisix", apisix(), Routes(50, 50), seed) == Routes(50, 50)
 
 
 def test_bad_routes_name_spec_route_ref() -> None:
@@ -106,13 +104,9 @@ def test_bad_routes_name_spec_route_ref() -> None:
     empty["spec"] = {}
     with pytest.raises(SpecError, match=r"has no spec.http rules"):
         released(apisix(), ALL_PRIMARY, empty)
-    problem = router("apisix", MemoryObjects()).check(canary("apisix"))
-    assert problem is not None
-    assert problem.startswith("spec.routeRef:")
+    assert refusal("apisix", canary("apisix")).startswith("spec.routeRef:")
 
 
 def test_ab_testing_is_refused_naming_the_match() -> None:
     ab = {"stepWeight": None, "iterations": 5, "match": [{"headers": {"x-canary": {"exact": "insider"}}}]}
-    problem = router("apisix", MemoryObjects()).check(apisix(analysis=ab))
-    assert problem is not None
-    assert problem.startswith("spec.analysis.match:")
+    assert refusal("apisix", apisix(analysis=ab)).startswith("spec.analysis.match:")

@@ -54,6 +54,10 @@ def written(
     )
 
 
+MS_1500 = {"unit": "ms", "value": 1500}
+MS_30000 = {"unit": "ms", "value": 30000}
+
+
 def targets(canary: int, primary: int) -> list[dict[str, Any]]:
     """The weighted targets of a route as Flagger writes them: the canary's node, then the primary's."""
     return [
@@ -108,24 +112,15 @@ def test_the_pod_selector_key_is_the_targets_selector_label() -> None:
 def test_apex_virtual_router_has_the_weighted_route_with_timeout_and_retries() -> None:
     """reconcileVirtualRouter(apex, 0), makeRouteTimeout, makeRetryPolicy; SetRoutes replaces the action."""
     router = obj(written(canary(), Routes(60, 40)), "VirtualRouter", "podinfo")
-    assert router["spec"] == {
-        "listeners": [{"portMapping": {"port": 9898, "protocol": "http"}}],
-        "routes": [
-            {
-                "name": "podinfo",
-                "httpRoute": {
-                    "match": {"prefix": "/"},
-                    "action": {"weightedTargets": targets(40, 60)},
-                    "timeout": {"perRequest": {"unit": "ms", "value": 30000}},
-                    "retryPolicy": {
-                        "httpRetryEvents": ["gateway-error"],
-                        "maxRetries": 5,
-                        "perRetryTimeout": {"unit": "ms", "value": 1500},
-                    },
-                },
-            }
-        ],
+    retries = {"httpRetryEvents": ["gateway-error"], "maxRetries": 5, "perRetryTimeout": MS_1500}
+    weighted = {
+        "match": {"prefix": "/"},
+        "action": {"weightedTargets": targets(40, 60)},
+        "timeout": {"perRequest": MS_30000},
+        "retryPolicy": retries,
     }
+    listeners = [{"portMapping": {"port": 9898, "protocol": "http"}}]
+    assert router["spec"] == {"listeners": listeners, "routes": [{"name": "podinfo", "httpRoute": weighted}]}
     assert ours(router["metadata"]) == {}
 
 
@@ -156,22 +151,14 @@ def test_ab_testing_header_route_then_primary_route() -> None:
     c = canary("a/b testing", service={**SERVICE, "timeout": None, "retries": None})
     objects = written(c, Routes(0, 100))
     a, b = obj(objects, "VirtualRouter", "podinfo")["spec"]["routes"]
-    assert a == {
-        "name": "podinfo-a",
-        "priority": 10,
-        "httpRoute": {
-            "match": {"prefix": "/", "headers": [{"name": "x-canary", "match": {"exact": "insider"}}]},
-            "action": {"weightedTargets": targets(100, 0)},
-        },
-    }
-    assert b == {
-        "name": "podinfo-b",
-        "priority": 20,
-        "httpRoute": {
-            "match": {"prefix": "/"},
-            "action": {"weightedTargets": [{"virtualNodeRef": {"name": "podinfo-primary"}, "weight": 100}]},
-        },
-    }
+    insiders = {"prefix": "/", "headers": [{"name": "x-canary", "match": {"exact": "insider"}}]}
+    everyone = {"prefix": "/"}
+    assert (a["name"], a["priority"]) == ("podinfo-a", 10)
+    assert a["httpRoute"] == {"match": insiders, "action": {"weightedTargets": targets(100, 0)}}
+    assert (b["name"], b["priority"]) == ("podinfo-b", 20)
+    primary = [{"virtualNodeRef": {"name": "podinfo-primary"}, "weight": 100}]
+    assert b["httpRoute"] == {"match": everyone, "action": {"weightedTargets": primary}}
+    assert set(a) == set(b) == {"name", "priority", "httpRoute"}
     (side,) = obj(objects, "VirtualRouter", "podinfo-canary")["spec"]["routes"]
     assert side["name"] == "podinfo-canary"  # the canary router has no A/B routes
 

@@ -3,7 +3,6 @@ pkg/router/skipper.go writes (SkipperRouter.Reconcile, SetRoutes, makeAnnotation
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -12,10 +11,9 @@ import pytest
 from flagger_py.errors import SpecError
 from flagger_py.model.canary import Canary
 from flagger_py.ports import ALL_PRIMARY, Routes
-from flagger_py.testing.objects import MemoryObjects
 from providers.routers.objects import APPLIED, LAST_APPLIED
 from providers.routers.skipper import insert_predicate
-from tests.routers.shapes import FLUX, NS, canary, release, router, written
+from tests.routers.shapes import FLUX, NS, canary, refusal, release, routes_after, written
 from tests.routers.test_contract import ingress
 
 REF = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": "app"}
@@ -125,8 +123,9 @@ def test_insert_predicate_as_flagger(raw: str, first: str, want: str) -> None:
 
 
 def test_get_routes_reads_the_backend_weights() -> None:
-    objects = release("skipper", skipper(), Routes(15, 85), [ingress(NS, "app", "podinfo")])
-    assert asyncio.run(router("skipper", objects).get_routes(skipper())) == Routes(15, 85)
+    assert routes_after("skipper", skipper(), Routes(15, 85), [ingress(NS, "app", "podinfo")]) == Routes(
+        15, 85
+    )
 
 
 def test_bad_references_name_spec_ingress_ref() -> None:
@@ -134,13 +133,9 @@ def test_bad_references_name_spec_ingress_ref() -> None:
         released(skipper(), ALL_PRIMARY, ingress(NS, "other", "podinfo"))
     with pytest.raises(SpecError, match=r"spec.ingressRef.name.*no path with the backend Service podinfo"):
         released(skipper(), ALL_PRIMARY, ingress(NS, "app", "somebody-else"))
-    problem = router("skipper", MemoryObjects()).check(canary("skipper"))
-    assert problem is not None
-    assert problem.startswith("spec.ingressRef:")
+    assert refusal("skipper", canary("skipper")).startswith("spec.ingressRef:")
 
 
 def test_ab_testing_is_refused_naming_the_match() -> None:
     ab = {"stepWeight": None, "iterations": 5, "match": [{"headers": {"x-canary": {"exact": "insider"}}}]}
-    problem = router("skipper", MemoryObjects()).check(skipper(analysis=ab))
-    assert problem is not None
-    assert problem.startswith("spec.analysis.match:")
+    assert refusal("skipper", skipper(analysis=ab)).startswith("spec.analysis.match:")
