@@ -308,8 +308,13 @@ def test_a_keda_target_gets_a_primary_scaled_object_and_is_paused_between_runs(
         lambda: paused not in (cluster.api.get(f"{path}/podinfo")["metadata"].get("annotations") or {}),
         30,
     )
-    # KEDA is not running here: the canary is scaled from zero to the scaler's minimum by flagger-py.
-    assert kube.deployment(cluster, ns, "podinfo")["spec"]["replicas"] == 2
+    # KEDA is not running here: the canary is scaled from zero to the scaler's minimum by flagger-py,
+    # in the same tick, right after the resume (the test may read between the two writes).
+    eventually(
+        "scaled from zero to the scaler's minimum",
+        lambda: kube.deployment(cluster, ns, "podinfo")["spec"]["replicas"] == 2,
+        30,
+    )
     eventually("Succeeded", lambda: kube.phase(cluster, ns) == "Succeeded", 60)
     assert cluster.api.get(f"{path}/podinfo")["metadata"]["annotations"][paused] == "0"
 
