@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import yaml
 from flagger_py.crd import schema
 from flagger_py.desired import configs, primary
 from flagger_py.testing.cluster import Cluster, free_port
+from tests import prerequisites
 from tests.cluster import kube, workloads
 from tests.cluster.controller import Controller, Controllers, eventually, playing
 from tests.cluster.test_routers import GATEWAY, accept_http_routes
@@ -37,12 +37,7 @@ WORKLOADS = {"podinfo": "deployments", "ds": "daemonsets", "web": "deployments"}
 
 
 def flagger_binary() -> str:
-    if not FLAGGER.exists():
-        message = f"{FLAGGER} missing: run testenv/flagger.sh"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(FLAGGER)
+    return str(prerequisites.binary(FLAGGER, "testenv/flagger.sh"))
 
 
 @pytest.fixture

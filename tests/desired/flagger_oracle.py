@@ -5,7 +5,6 @@ from the Go layout, for comparing flagger-py's hashes with them."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import string
 import subprocess
@@ -13,9 +12,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from flagger_py.desired import pod_layout
+from tests import prerequisites
 from tests.paths import TESTENV_BIN
 
 ORACLE = TESTENV_BIN / "flaggerhash"
@@ -24,12 +22,7 @@ TIMEOUT = 120
 
 def oracle_path() -> Path:
     """The oracle's binary; skipped without it (failed under CI, which builds it)."""
-    if not ORACLE.exists():
-        message = f"{ORACLE} missing: run testenv/flaggerhash.sh"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return ORACLE
+    return prerequisites.binary(ORACLE, "testenv/flaggerhash.sh")
 
 
 def flagger(objects: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:

@@ -3,30 +3,19 @@ can compare ours with Flagger's own text instead of a copy of it."""
 
 from __future__ import annotations
 
-import os
 import re
-
-import pytest
 
 from flagger_py.model.canary import Canary, Metric
 from flagger_py.queries import template
-from tests import flagger_corpus
+from tests import prerequisites
 
-SOURCE = flagger_corpus.source_dir()
 _ENTRY = re.compile(r'"(?P<key>[a-z-]+)":\s*`(?P<query>[^`]*)`')
 
 
 def queries(mesh: str, variable: str) -> dict[str, str]:
     """The ``map[string]string`` named ``variable`` in observers/<mesh>.go, by metric name."""
-    if SOURCE is None:
-        message = (
-            f"Flagger {flagger_corpus.VERSION}'s source not found in Go's module cache; "
-            f"fetch it with `{flagger_corpus.DOWNLOAD_COMMAND}` or set FLAGGER_PY_FLAGGER_SRC"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    text = (SOURCE / "pkg" / "metrics" / "observers" / f"{mesh}.go").read_text(encoding="utf-8")
+    source = prerequisites.flagger_source()
+    text = (source / "pkg" / "metrics" / "observers" / f"{mesh}.go").read_text(encoding="utf-8")
     start = text.index(f"var {variable} = map[string]string{{")
     body = text[start : text.index("\n}\n", start)]
     found = {m["key"]: m["query"] for m in _ENTRY.finditer(body)}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from flagger_py import cli
 from flagger_py.crd import schema
 from flagger_py.manifest import loader
 from flagger_py.manifest.check import check_document
-from tests import flagger_corpus
+from tests import flagger_corpus, prerequisites
 from tests.paths import REFERENCE
 
 # What Flagger's CRD says of these documents: the field it names first, and why. Mostly fragments of
@@ -99,14 +98,7 @@ def write(tmp_path: Path, key: str) -> Path:
 @pytest.mark.shared
 def test_corpus_is_found() -> None:
     """Under CI Flagger's source must be there (it is what makes these tests mean anything)."""
-    if SOURCE is None:
-        message = (
-            f"Flagger {flagger_corpus.VERSION}'s source not found in Go's module cache; "
-            f"fetch it with `{flagger_corpus.DOWNLOAD_COMMAND}` or set FLAGGER_PY_FLAGGER_SRC"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    prerequisites.flagger_source()
     kinds = {e.kind for e in ENTRIES}
     assert {"Canary", "MetricTemplate", "AlertProvider"} <= kinds
     assert len(ENTRIES) >= 120, len(ENTRIES)
