@@ -11,6 +11,9 @@ Pointers, slices and maps are spelled by their names (``*T``, ``[]T``, ``map[K]V
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 Field = tuple[str, str, str, bool]
 """(Go name, JSON name or "" when JSON never sets it directly, Go type, embedded)."""
 GoType = tuple[str, str, str, bool, tuple[Field, ...]]
@@ -42,6 +45,21 @@ def read(root: str, table: str) -> dict[str, GoType]:
         _kind, key, elem, _decodes, fields = entry
         pending += [t for t in (key, elem, *(f[2] for f in fields)) if t]
     return dict(sorted(types.items()))
+
+
+def from_oracle(types: Iterable[Sequence[Any]]) -> dict[str, GoType]:
+    """The ``types`` of ``flaggerhash layout``'s JSON (``[name, info]`` pairs, as Go's reflection
+    walks them) as the entries ``read`` returns."""
+    return {
+        name: (
+            info["kind"],
+            info.get("key", ""),
+            info.get("elem", ""),
+            bool(info.get("unmarshaler")),
+            tuple((f["name"], f["json"], f["type"], f["embedded"]) for f in info.get("fields") or ()),
+        )
+        for name, info in types
+    }
 
 
 def _named_types(table: str) -> dict[str, GoType]:

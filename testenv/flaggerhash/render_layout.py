@@ -61,16 +61,7 @@ def table(types: list) -> list[str]:
 
 layout = json.load(sys.stdin)
 rows = table(layout["types"])
-want = {
-    name: (
-        info["kind"],
-        info.get("key", ""),
-        info.get("elem", ""),
-        bool(info.get("unmarshaler")),
-        tuple((f["name"], f["json"], f["type"], f["embedded"]) for f in info.get("fields") or ()),
-    )
-    for name, info in layout["types"]
-}
+want = go_layout.from_oracle(layout["types"])
 assert go_layout.read(layout["root"], "\n".join(rows)) == want, "go_layout does not read the table back"
 
 print(

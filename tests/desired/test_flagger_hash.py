@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from flagger_py.desired import configs, flagger_hash, goprint, pod_layout, primary
+from flagger_py.desired import configs, flagger_hash, go_layout, goprint, pod_layout, primary
 from tests import flagger_corpus
 from tests.desired import flagger_oracle
 from tests.desired.flagger_oracle import Templates, flagger, workload
@@ -141,16 +141,7 @@ def test_layout_has_no_field_a_promoted_field_would_shadow() -> None:
 def test_layout_is_the_one_flaggers_types_have() -> None:
     generated = flagger_oracle.layout()
     assert generated["root"] == pod_layout.ROOT
-    want = {
-        name: (
-            info["kind"],
-            info.get("key", ""),
-            info.get("elem", ""),
-            bool(info.get("unmarshaler")),
-            tuple((f["name"], f["json"], f["type"], f["embedded"]) for f in info.get("fields") or ()),
-        )
-        for name, info in generated["types"]
-    }
+    want = go_layout.from_oracle(generated["types"])
     assert want == pod_layout.TYPES, "regenerate it: testenv/flaggerhash.sh --layout"
 
 
