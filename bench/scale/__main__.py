@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 from . import report
 from .controllers import Controller
 from .environment import Environment
-from .runner import Settings, run, theoretical_minimum
+from .runner import Settings, namespace_of, run, theoretical_minimum
 
 ROOT = Path(__file__).resolve().parents[2]
 # testenv/build.sh's cache, outside the clone (FLAGGER_PY_TESTENV_CACHE, default ~/.cache/flagger-py/testenv).
@@ -30,7 +31,12 @@ BIN = (
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
     p.add_argument("--sizes", default="10,100,1000", help="numbers of canaries, comma-separated")
-    p.add_argument("--controllers", default="flagger-py,flagger", help="which controllers to run")
+    p.add_argument(
+        "--controllers",
+        default="flagger-py,flagger",
+        help="which controllers to run: flagger-py, flagger, and flagger-py's host variants "
+        "flagger-py:informer-watch, flagger-py:kopf-owns-finalizers (bench/scale/hosts)",
+    )
     p.add_argument("--interval", default="10s", help="analysis interval (Flagger's minimum is 10s)")
     p.add_argument("--iterations", type=int, default=3, help="blue/green iterations per release")
     p.add_argument(
@@ -69,11 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             for name in names:
                 log = workdir / f"{name}-{n}.log"
                 metrics_server = env.prometheus.url
-                kubeconfig = env.kubeconfigs[name]
-                namespace = f"bench-{'py' if name == 'flagger-py' else 'fl'}-{n}"
-                if name == "flagger-py":
+                kubeconfig = env.kubeconfigs[name.split(":", 1)[0]]
+                namespace = namespace_of(name, n)
+                if name.startswith("flagger-py"):
                     controller = Controller.flagger_py(
-                        kubeconfig, namespace, metrics_server, log, args.flagger_qps
+                        kubeconfig, namespace, metrics_server, log, args.flagger_qps, name
                     )
                 else:
                     controller = Controller.flagger(
@@ -95,10 +101,15 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 results.append(result)
+                partial = args.out / "partial.json"  # every finished run so far, if the rest is cut off
+                partial.parent.mkdir(parents=True, exist_ok=True)
+                partial.write_text(json.dumps({"results": results}, indent=2) + "\n")
     finally:
         env.stop()
     finished = [r for r in results if "error" not in r]
     print(report.table(finished))
+    if any(":" in name for name in names):
+        print(report.hosts_table(finished))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path, png = report.write(results, args.out, stamp)
     print(f"\nresults: {path}, plot: {png}")

@@ -15,13 +15,19 @@ import httpx
 
 from flagger_py.testing.cluster import free_port
 
+from .hosts import VARIANTS
+
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def flagger_py_argv(kubeconfig: Path, namespace: str, port: int, metrics_server: str, qps: int) -> list[str]:
+def flagger_py_argv(
+    kubeconfig: Path, namespace: str, port: int, metrics_server: str, qps: int, variant: str = ""
+) -> list[str]:
+    """``flagger-py run``, or a host variant of it (``bench.scale.hosts``) with the same flags."""
+    command = ["-m", f"bench.scale.hosts.{VARIANTS[variant]}"] if variant else ["-m", "flagger_py", "run"]
     return [
-        sys.executable, "-m", "flagger_py", "run",
+        sys.executable, *command,
         "-kubeconfig", str(kubeconfig),
         f"-kubeconfig-qps={qps}",  # the same client-side limit as Flagger's
         f"-kubeconfig-burst={max(250, 2 * qps)}",
@@ -70,12 +76,26 @@ class Controller:
     process: subprocess.Popen[bytes] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
+    @property
+    def identity(self) -> str:
+        """The ServiceAccount it runs as: one per controller, shared by flagger-py's host variants."""
+        return self.name.split(":", 1)[0]
+
     @classmethod
     def flagger_py(
-        cls, kubeconfig: Path, namespace: str, metrics_server: str, log: Path, qps: int
+        cls,
+        kubeconfig: Path,
+        namespace: str,
+        metrics_server: str,
+        log: Path,
+        qps: int,
+        name: str = "flagger-py",
     ) -> Controller:
+        """flagger-py, or one of its host variants named ``flagger-py:<variant>``."""
         port = free_port()
-        return cls("flagger-py", flagger_py_argv(kubeconfig, namespace, port, metrics_server, qps), port, log)
+        variant = name.partition(":")[2]
+        argv = flagger_py_argv(kubeconfig, namespace, port, metrics_server, qps, variant)
+        return cls(name, argv, port, log)
 
     @classmethod
     def flagger(
@@ -111,7 +131,7 @@ class Controller:
                 return
             self.samples.append(Sample(time.monotonic(), cpu, rss))
             count += 1
-            if self.name == "flagger-py" and count % 10 == 0:  # the gauge is the worst of 10 s
+            if self.identity == "flagger-py" and count % 10 == 0:  # the gauge is the worst of 10 s
                 lag = self.metric("flagger_py_event_loop_lag_seconds")
                 if lag is not None:
                     self.lag_samples.append((time.monotonic(), lag))

@@ -94,6 +94,27 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def hosts_table(results: list[dict[str, Any]]) -> str:
+    """flagger-py and its host variants side by side, per N (each variant's ratio to flagger-py)."""
+    names = list(dict.fromkeys(r["controller"] for r in results if r["controller"].startswith("flagger-py")))
+    find = {(r["controller"], r["n"]): r for r in results}
+    lines = []
+    for n in sorted({r["n"] for r in results}):
+        base = find.get(("flagger-py", n))
+        head = "".join(f" {name:>28} |" for name in names)
+        lines += [f"\nN = {n} (ratio: variant / flagger-py)", f"| {'figure':<46} |{head}"]
+        lines.append(f"|{'-' * 48}|" + "".join(f"{'-' * 29}:|" for _ in names))
+        for label, key in ROWS:
+            cells = []
+            for name in names:
+                result = find.get((name, n))
+                ratio = _ratio(result, base, key) if name != "flagger-py" else ""
+                cell = _cell(result, key) + (f" ({ratio})" if ratio else "")
+                cells.append(f" {cell:>28} |")
+            lines.append(f"| {label:<46} |" + "".join(cells))
+    return "\n".join(lines)
+
+
 def write(results: list[dict[str, Any]], out: Path, stamp: str) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"scale-{stamp}.json"

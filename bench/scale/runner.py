@@ -85,9 +85,15 @@ def histogram_quantile(text_before: str, text_after: str, name: str, q: float) -
     return None
 
 
+def namespace_of(name: str, n: int) -> str:
+    """The namespace of one run: bench-py-N (flagger-py), bench-py-<variant>-N, bench-fl-N (Flagger)."""
+    family, _, variant = name.partition(":")
+    return f"bench-{'py' if family == 'flagger-py' else 'fl'}-{variant + '-' if variant else ''}{n}"
+
+
 def run(env: Environment, controller: Controller, n: int, settings: Settings) -> dict[str, Any]:
     api = env.cluster.api
-    namespace = f"bench-{'py' if controller.name == 'flagger-py' else 'fl'}-{n}"
+    namespace = namespace_of(controller.name, n)
     api.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
     controller.start()
     time.sleep(5)
@@ -113,7 +119,7 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
     time.sleep(3)  # the audit log's batch flushes
     controller.stop()
 
-    found = audit.requests(env.audit_log, user(controller.name))
+    found = audit.requests(env.audit_log, user(controller.identity))
     analysis = audit.between(found, release_wall, done_wall)
     init = audit.between(found, created, initialized)
     wall = done_mono - release_mono
@@ -173,7 +179,7 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
         "lost": final.get("Failed", 0),  # rolled back although healthy
         "pending": n - final.get("Succeeded", 0) - final.get("Failed", 0),
     }
-    if controller.name == "flagger-py":
+    if controller.identity == "flagger-py":
         for q in (0.5, 0.99):
             key = f"internal_lateness_p{int(q * 100)}_seconds"
             result[key] = histogram_quantile(

@@ -17,6 +17,18 @@ from flagger_py.operator.scheduler import Scheduler
 
 
 def registry(scheduler: Scheduler, connection: Connection) -> kopf.OperatorRegistry:
+    """kopf's handlers: the process's (``process``) and the Canary watch, which feeds the scheduler."""
+    reg = process(connection)
+
+    @kopf.on.event("flagger.app", "v1beta1", "canaries", registry=reg)
+    async def canary_event(event: kopf.RawEvent, **_: Any) -> None:
+        scheduler.seen(event.get("type"), event["object"])
+
+    return reg
+
+
+def process(connection: Connection) -> kopf.OperatorRegistry:
+    """kopf's handlers of the process: login with our credentials, and its settings."""
     reg = kopf.OperatorRegistry()
 
     @kopf.on.login(registry=reg)
@@ -39,10 +51,6 @@ def registry(scheduler: Scheduler, connection: Connection) -> kopf.OperatorRegis
         settings.posting.enabled = False
         settings.watching.server_timeout = 300
         settings.watching.client_timeout = 330
-
-    @kopf.on.event("flagger.app", "v1beta1", "canaries", registry=reg)
-    async def canary_event(event: kopf.RawEvent, **_: Any) -> None:
-        scheduler.seen(event.get("type"), event["object"])
 
     return reg
 

@@ -58,8 +58,9 @@ async def check_crds(client: KubeClient, namespace: str | None) -> None:
             raise Fatal(f"cannot list {res.plural}.{res.group}: {exc}") from None
 
 
-async def serve(settings: Settings) -> int:
-    """Run the controller until SIGTERM or lost leadership; the process exit code."""
+async def serve(settings: Settings, process_type: type[Process] | None = None) -> int:
+    """Run the controller until SIGTERM or lost leadership; the process exit code. ``process_type``
+    replaces the process (the benchmark's host variants)."""
     logs.configure(settings.python_log_level, settings.zap_encoding)
     log.info("starting flagger-py %s: %s", __version__, summary(settings))
     ignored = settings.ignored_line()
@@ -77,7 +78,7 @@ async def serve(settings: Settings) -> int:
         return EXIT_FATAL
     if settings.master:  # as client-go: -master replaces the server of the loaded credentials
         connection = dataclasses.replace(connection, server=settings.master)
-    process = Process(settings, connection)
+    process = (process_type or Process)(settings, connection)
     try:
         return await process.run()
     except Fatal as exc:
@@ -158,15 +159,19 @@ class Process:
         finally:
             await wired.stop()
 
-    async def _until_done(self, scheduler: Scheduler) -> int:
-        kopf_stop = asyncio.Event()
+    def feed(self, scheduler: Scheduler, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        """The tasks that deliver Canaries to the scheduler until ``stop`` is set: kopf's watch."""
         reg = host.registry(scheduler, self.connection)
-        jobs = [asyncio.create_task(host.run_kopf(reg, self.settings.namespace, kopf_stop))]
+        return [asyncio.create_task(host.run_kopf(reg, self.settings.namespace, stop), name="kopf")]
+
+    async def _until_done(self, scheduler: Scheduler) -> int:
+        stop_feed = asyncio.Event()
+        jobs = self.feed(scheduler, stop_feed)
         if self.lease is not None:
             jobs.append(asyncio.create_task(self.lease.keep()))
         stopping = asyncio.create_task(self.stop.wait())
         done, _ = await asyncio.wait([*jobs, stopping], return_when=asyncio.FIRST_COMPLETED)
-        kopf_stop.set()
+        stop_feed.set()
         code = EXIT_OK
         for job in done:
             error = None if job is stopping else job.exception()
@@ -210,9 +215,9 @@ async def _until_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -
     return True
 
 
-def main(settings: Settings) -> int:
+def main(settings: Settings, process_type: type[Process] | None = None) -> int:
     try:
-        return asyncio.run(serve(settings))
+        return asyncio.run(serve(settings, process_type))
     except FlaggerError as exc:
         log.error("%s", exc)
         return EXIT_FATAL
