@@ -14,6 +14,7 @@ from flagger_py.kube.informers import Caches
 from flagger_py.kube.service_target import KubeServiceTarget
 from flagger_py.kube.workloads import TargetInvalid, TargetNotFound
 from flagger_py.model.canary import Canary
+from tests.cluster.workloads import canary as canary_manifest
 
 
 class Services:
@@ -46,22 +47,15 @@ class Client:
 
 
 def canary(provider: str = "gatewayapi:v1", deleting: bool = False) -> Canary:
-    meta: dict[str, Any] = {"name": "podinfo", "namespace": "test", "uid": "u-1"}
+    body = canary_manifest("test", threshold=2)
+    body["spec"] |= {
+        "provider": provider,
+        "targetRef": {"apiVersion": "v1", "kind": "Service", "name": "podinfo"},
+    }
+    body["metadata"]["uid"] = "u-1"
     if deleting:
-        meta["deletionTimestamp"] = "2026-12-03T08:00:00Z"
-    return Canary.model_validate(
-        {
-            "apiVersion": "flagger.app/v1beta1",
-            "kind": "Canary",
-            "metadata": meta,
-            "spec": {
-                "provider": provider,
-                "targetRef": {"apiVersion": "v1", "kind": "Service", "name": "podinfo"},
-                "service": {"port": 9898},
-                "analysis": {"interval": "1m", "threshold": 2, "stepWeight": 10},
-            },
-        }
-    )
+        body["metadata"]["deletionTimestamp"] = "2026-12-03T08:00:00Z"
+    return Canary.model_validate(body)
 
 
 def user_service(version: str = "v1", port: int = 9898) -> dict[str, Any]:

@@ -10,18 +10,16 @@ import pytest
 from flagger_py.model.canary import Canary, Metric
 from flagger_py.queries import builtin, template
 from tests import flagger_corpus
+from tests.cluster.workloads import canary as canary_manifest
 
 SOURCE = flagger_corpus.source_dir()
 
 
 def knative_canary(**status: str) -> Canary:
-    body = {
-        "metadata": {"name": "podinfo", "namespace": "test"},
-        "spec": {
-            "provider": "knative",
-            "targetRef": {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": "podinfo"},
-            "analysis": {"interval": "15s", "threshold": 5, "stepWeight": 10},
-        },
+    body = canary_manifest("test", interval="15s")
+    body["spec"] |= {
+        "provider": "knative",
+        "targetRef": {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": "podinfo"},
     }
     if status:
         body["status"] = status
