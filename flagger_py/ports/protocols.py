@@ -1,17 +1,34 @@
-"""Protocols of the engine's collaborators, one per concern."""
+"""Protocols of the engine's collaborators, one per concern.
+
+The plugin protocols (``Router``, ``MetricProvider``, ``Notifier``) and their value types are
+``flagger_py.spi``'s; ``Deps`` holds the router of a tick by that protocol.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from flagger_py.domain.actions import EventType, Severity
 from flagger_py.domain.alert_details import Details
 from flagger_py.domain.observations import Availability, HookKind, HookOutcome, Instant, Readiness
 from flagger_py.domain.verdicts import Check
-from flagger_py.domain.weights import Routes
 from flagger_py.model.canary import Canary, CanaryStatus
+from flagger_py.spi.routers import Router
+
+__all__ = [
+    "Alerter",
+    "Analyzer",
+    "Clock",
+    "Deps",
+    "Events",
+    "Revision",
+    "Router",
+    "StatusStore",
+    "WebhookCaller",
+    "Workloads",
+]
 
 
 @dataclass(frozen=True)
@@ -36,36 +53,6 @@ class Workloads(Protocol):
     async def resume_scaler(self, canary: Canary) -> None: ...
     async def reconcile_primary_scaler(self, canary: Canary) -> None: ...
     async def release(self, canary: Canary, primary_replicas: int | None = None) -> None: ...
-
-
-class Router(Protocol):
-    """A mesh or ingress that splits traffic between primary and canary.
-
-    ``check`` is pure (no I/O): why this router cannot route the canary (a missing field such as
-    ``spec.ingressRef``, a strategy it cannot do), naming the field and the fix; None when it can.
-    The controller calls it before every tick and moves no traffic while it returns a reason.
-    ``reconcile`` creates or corrects the router's objects without changing their weights;
-    ``set_routes`` / ``get_routes`` write and read the weights and the mirror flag (``get_routes``
-    raises ``RouterError`` while the mesh has not accepted them); ``finalize`` hands the traffic back:
-    objects the router took over get their original spec back, objects it created are deleted.
-    """
-
-    def check(self, canary: Canary) -> str | None: ...
-    async def reconcile(self, canary: Canary) -> None: ...
-    async def set_routes(self, canary: Canary, routes: Routes) -> None: ...
-    async def get_routes(self, canary: Canary) -> Routes: ...
-    async def finalize(self, canary: Canary) -> None: ...
-
-
-class MetricProvider(Protocol):
-    """One metrics backend (Prometheus, Datadog, ...): runs a rendered query over a window.
-
-    Raises from the errors tree: NoDataError for an empty answer, ProviderUnavailable,
-    ProviderAuthError or ProviderConfigError otherwise; never a transport exception.
-    """
-
-    async def run_query(self, query: str, window_seconds: float) -> float: ...
-    async def is_online(self) -> bool: ...
 
 
 class Analyzer(Protocol):
@@ -124,26 +111,3 @@ class Deps:
     events: Events
     status: StatusStore
     clock: Clock
-
-
-class ClusterObjects(Protocol):
-    """Generic access to Kubernetes objects for plugins (routers create VirtualServices, HTTPRoutes...).
-
-    ``apply`` is a server-side apply by flagger-py; with ``owner`` the object gets an owner reference
-    to that Canary, so it is garbage-collected with it.
-    """
-
-    async def get(
-        self, api_version: str, kind: str, namespace: str, name: str
-    ) -> Mapping[str, Any] | None: ...
-    async def apply(self, obj: Mapping[str, Any], owner: Canary | None = None) -> Mapping[str, Any]: ...
-    async def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class RouterContext:
-    """What a router plugin is constructed with: ``factory(context) -> Router``."""
-
-    cluster: ClusterObjects
-    options: Mapping[str, str]
-    """Controller settings routers read, by flag name: ``ingress-class``, ``ingress-annotations-prefix``."""

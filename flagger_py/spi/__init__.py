@@ -2,12 +2,17 @@
 
 Promises: everything a plugin needs is importable from here (the three protocols, their small value
 types, and the errors a plugin may raise); a plugin never imports anything else of flagger-py, and
-the contract kits of ``flagger_py.testing`` check a plugin against exactly these names.
+the contract kits of ``flagger_py.testing`` check a plugin against exactly these names. The SPI sits
+below ``flagger_py.ports`` (which re-exports the plugin protocols for the engine) and imports no HTTP
+client at run time; the shared plumbing modules ``flagger_py.spi.querying`` (metric providers) and
+``flagger_py.spi.posting`` (notifiers) do, and are imported by plugins only.
 """
 
+from flagger_py.desired.metadata import FLUX_OPT_OUT
 from flagger_py.domain.actions import Severity
 from flagger_py.domain.weights import ALL_CANARY, ALL_PRIMARY, Routes
 from flagger_py.errors import (
+    KubeError,
     NoDataError,
     ProviderAuthError,
     ProviderConfigError,
@@ -16,11 +21,12 @@ from flagger_py.errors import (
     RouterError,
 )
 from flagger_py.model.canary import Canary
+from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.ports import FLUX_OPT_OUT, knative
-from flagger_py.ports.metrics import ApiServer, MetricContext
-from flagger_py.ports.protocols import ClusterObjects, MetricProvider, Router, RouterContext
+from flagger_py.spi import knative
+from flagger_py.spi.metrics import ApiServer, MetricContext, MetricProvider, MetricProviderFactory
 from flagger_py.spi.notifiers import Alert, ChatSettings, Notifier, NotifierFactory
+from flagger_py.spi.routers import ClusterObjects, Router, RouterContext
 
 __all__ = [
     "ALL_CANARY",
@@ -31,8 +37,11 @@ __all__ = [
     "Canary",
     "ChatSettings",
     "ClusterObjects",
+    "KubeError",
     "MetricContext",
     "MetricProvider",
+    "MetricProviderFactory",
+    "MetricProviderSpec",
     "NoDataError",
     "Notifier",
     "NotifierFactory",

@@ -1,7 +1,7 @@
 """What the Knative router and the Knative target share: the Service fields flagger-py owns.
 
-Both write the same three fields of a Knative Service in one server-side apply (see
-``flagger_py.desired.knative``), so plugins reach those functions through this port module.
+Both write the same three fields of a Knative Service in one server-side apply; the functions are
+``flagger_py.desired.knative``'s, and the Knative router plugin reaches them as ``flagger_py.spi.knative``.
 """
 
 from flagger_py.desired.knative import (
