@@ -42,47 +42,41 @@ def canary(name: str, generation: int = 1) -> dict[str, Any]:
     return {"metadata": {"name": name, "namespace": "test", "generation": generation}}
 
 
-async def test_ticks_on_time_report_small_lateness() -> None:
+async def scheduled(fake: Ticking, seconds: float, *names: str) -> list[float]:
+    """Schedule the Canaries ``names`` on ``fake`` for ``seconds``; how late each tick started."""
     late: list[float] = []
-    fake = Ticking(0.05)
     scheduler = Scheduler(cast(Reconciler, fake), None, late.append)
-    scheduler.seen(None, canary("a"))
-    await asyncio.sleep(0.3)
+    for name in names:
+        scheduler.seen(None, canary(name))
+    await asyncio.sleep(seconds)
     await scheduler.stop()
+    return late
+
+
+async def test_ticks_on_time_report_small_lateness() -> None:
+    fake = Ticking(0.05)
+    late = await scheduled(fake, 0.3, "a")
     assert fake.ticks.count("a") >= 4
     assert late
     assert all(0 <= seconds < 0.05 for seconds in late)
 
 
 async def test_a_blocked_loop_shows_as_lateness_of_the_other_canaries() -> None:
-    late: list[float] = []
-    fake = Ticking(0.05, block=0.2)
-    scheduler = Scheduler(cast(Reconciler, fake), None, late.append)
-    scheduler.seen(None, canary("a"))
-    scheduler.seen(None, canary("b"))
-    await asyncio.sleep(0.6)
-    await scheduler.stop()
+    late = await scheduled(Ticking(0.05, block=0.2), 0.6, "a", "b")
     assert max(late) >= 0.1
 
 
 async def test_ticks_keep_a_fixed_rate_however_long_each_one_takes() -> None:
     fake = Ticking(0.2, busy=0.15)
-    scheduler = Scheduler(cast(Reconciler, fake), None)
-    scheduler.seen(None, canary("a"))
-    await asyncio.sleep(1.1)
-    await scheduler.stop()
+    await scheduled(fake, 1.1, "a")
     gaps = [b - a for a, b in zip(fake.started, fake.started[1:], strict=False)]
     assert len(gaps) >= 4
     assert sum(gaps) / len(gaps) < 0.27  # 0.2 apart, not 0.35 (the interval after each tick's end)
 
 
 async def test_a_tick_longer_than_the_interval_is_followed_at_once() -> None:
-    late: list[float] = []
     fake = Ticking(0.1, busy=0.25)
-    scheduler = Scheduler(cast(Reconciler, fake), None, late.append)
-    scheduler.seen(None, canary("a"))
-    await asyncio.sleep(0.6)
-    await scheduler.stop()
+    late = await scheduled(fake, 0.6, "a")
     gaps = [b - a for a, b in zip(fake.started, fake.started[1:], strict=False)]
     assert gaps
     assert all(gap < 0.32 for gap in gaps)  # 0.25, the tick's own length: no extra interval after it
