@@ -9,20 +9,14 @@ import pytest
 from flagger_py.domain.conditions import Blocked
 from flagger_py.engine import admission
 from flagger_py.model import Canary
+from tests.cluster import workloads
 
 
 def body(spec: dict[str, Any] | None = None, **analysis: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "flagger.app/v1beta1",
-        "kind": "Canary",
-        "metadata": {"name": "podinfo", "namespace": "test"},
-        "spec": {
-            "provider": "istio",
-            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
-            "analysis": {"interval": "1m", "threshold": 5, **analysis},
-            **(spec or {}),
-        },
-    }
+    target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"}
+    analysis = {"interval": "1m", "threshold": 5, **analysis}
+    fields = {"provider": "istio", "targetRef": target, "analysis": analysis, **(spec or {})}
+    return workloads.manifest("flagger.app/v1beta1", "Canary", "test", "podinfo", fields)
 
 
 @pytest.mark.parametrize(

@@ -12,17 +12,19 @@ from flagger_py.kube.workloads import KubeWorkloads
 from flagger_py.model.canary import Canary
 from flagger_py.operator import reconciler as reconciler_module
 from flagger_py.operator.reconciler import Reconciler
+from tests.cluster.workloads import manifest
 
-BODY: dict[str, Any] = {
-    "apiVersion": "flagger.app/v1beta1",
-    "kind": "Canary",
-    "metadata": {"name": "podinfo", "namespace": "test"},
-    "spec": {
+BODY = manifest(
+    "flagger.app/v1beta1",
+    "Canary",
+    "test",
+    "podinfo",
+    {
         "provider": "kubernetes",
         "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
         "analysis": {"interval": "1m", "threshold": 2, "iterations": 2},
     },
-}
+)
 
 
 class FlakyWorkloads:
