@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from flagger_py.model.canary import Canary, Metric
-from flagger_py.queries import template
+from flagger_py.queries import builtin, template
 from tests import prerequisites
 
 _ENTRY = re.compile(r'"(?P<key>[a-z-]+)":\s*`(?P<query>[^`]*)`')
@@ -41,6 +41,13 @@ def sample() -> tuple[Canary, Metric]:
 def rendered(query: str) -> str:
     canary, metric = sample()
     return template.render(query, template.Variables.of(canary, metric))
+
+
+def ours(observer: str, canary: Canary, metric: str) -> str:
+    """Our built-in ``metric`` query of ``observer``, rendered for ``canary`` as the analyzer renders it."""
+    found = builtin.observer_for(observer)
+    values = found.variables(template.Variables.of(canary, Metric.model_validate({"name": metric})))
+    return template.render(found.query(metric), values)
 
 
 def same_promql(text: str) -> str:

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from flagger_py.model.canary import Canary, Metric
+from flagger_py.model.canary import Canary
 from flagger_py.ports import RouterContext
-from flagger_py.queries import builtin, template
 from flagger_py.testing.objects import MemoryObjects
 from flagger_py.testing.routers import BASE, merged
 from providers.routers.apisix import ApisixRouter
+from tests.metrics.flagger_observers import ours, same_promql
 
 ROUTE = 'route=~"test_app-podinfo-canary_.+"'
 """APISIX's route name for rule <rule> of ApisixRoute <route>-<target>-canary: <namespace>_<name>_<rule>."""
@@ -28,10 +28,6 @@ FLAGGER = {
 }
 
 
-def normal(query: str) -> str:
-    return re.sub(r"\s+", "", query)
-
-
 def canary() -> Canary:
     ref = {"apiVersion": "apisix.apache.org/v2", "kind": "ApisixRoute", "name": "app"}
     spec = merged(BASE, {"provider": "apisix", "routeRef": ref})
@@ -40,9 +36,7 @@ def canary() -> Canary:
 
 @pytest.mark.parametrize("metric", sorted(FLAGGER))
 def test_rendered_queries_are_flaggers(metric: str) -> None:
-    observer = builtin.observer_for("apisix")
-    values = observer.variables(template.Variables.of(canary(), Metric.model_validate({"name": metric})))
-    assert normal(template.render(observer.query(metric), values)) == normal(FLAGGER[metric])
+    assert same_promql(ours("apisix", canary(), metric)) == same_promql(FLAGGER[metric])
 
 
 def test_the_canary_route_the_router_writes_is_what_the_query_matches() -> None:

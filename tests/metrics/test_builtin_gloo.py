@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from flagger_py.model.canary import Canary, Metric
-from flagger_py.queries import builtin, template
+from flagger_py.model.canary import Canary
 from providers.routers.gloo import upstream_names
+from tests.metrics.flagger_observers import ours, same_promql
 
 CLUSTER = 'envoy_cluster_name=~"test-podinfo-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+"'
 """Gloo names the Envoy cluster of Upstream <name> in <namespace> "<name>_<namespace>"."""
@@ -25,11 +25,6 @@ FLAGGER = {
 }
 
 
-def normal(query: str) -> str:
-    """Without whitespace and without a comma closing a label matcher list (PromQL allows both)."""
-    return re.sub(r",}", "}", re.sub(r"\s+", "", query))
-
-
 def canary() -> Canary:
     spec = {
         "provider": "gloo",
@@ -42,9 +37,7 @@ def canary() -> Canary:
 
 @pytest.mark.parametrize("metric", sorted(FLAGGER))
 def test_rendered_queries_are_flaggers(metric: str) -> None:
-    m = Metric.model_validate({"name": metric, "interval": "1m"})
-    query = builtin.observer_for("gloo").query(metric)
-    assert normal(template.render(query, template.Variables.of(canary(), m))) == normal(FLAGGER[metric])
+    assert same_promql(ours("gloo", canary(), metric)) == same_promql(FLAGGER[metric])
 
 
 def test_the_upstream_the_router_writes_is_what_the_query_matches() -> None:

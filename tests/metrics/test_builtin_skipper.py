@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from flagger_py.model.canary import Canary, Metric
+from flagger_py.model.canary import Canary
 from flagger_py.queries import builtin, template
+from tests.metrics.flagger_observers import ours, same_promql
 from tests.metrics.test_analyzer import Fake, Lookup, analyzer
 
 ROUTE = 'route=~"kube(ew)?_my_apps__front_end_canary__.*__pod_info_canary(_[0-9]+)?"'
@@ -27,10 +28,6 @@ FLAGGER = {
 }
 
 
-def normal(query: str) -> str:
-    return re.sub(r"\s+", "", query)
-
-
 def canary(*metrics: dict[str, Any]) -> Canary:
     spec = {
         "provider": "skipper",
@@ -44,9 +41,7 @@ def canary(*metrics: dict[str, Any]) -> Canary:
 
 @pytest.mark.parametrize("metric", sorted(FLAGGER))
 def test_rendered_queries_are_flaggers(metric: str) -> None:
-    observer = builtin.observer_for("skipper")
-    values = observer.variables(template.Variables.of(canary(), Metric.model_validate({"name": metric})))
-    assert normal(template.render(observer.query(metric), values)) == normal(FLAGGER[metric])
+    assert same_promql(ours("skipper", canary(), metric)) == same_promql(FLAGGER[metric])
 
 
 def test_the_encoding_is_go_regexp_non_word() -> None:
@@ -69,12 +64,10 @@ def test_the_route_id_of_the_canary_ingress_matches() -> None:
 async def test_the_analyzer_runs_the_encoded_query_and_leaves_custom_queries_alone() -> None:
     success = {"name": "request-success-rate", "interval": "1m", "thresholdRange": {"min": 99}}
     custom = {"name": "custom", "query": 'up{namespace="{{ namespace }}"}', "thresholdRange": {"min": 1}}
-    observer = builtin.observer_for("skipper")
-    values = observer.variables(template.Variables.of(canary(), Metric.model_validate(success)))
-    encoded = template.render(observer.success_rate, values)
+    encoded = ours("skipper", canary(), "request-success-rate")
     fake = Fake({encoded: 99.9, 'up{namespace="my-apps"}': 1.0})
     run, _ = analyzer(Lookup(), fake)
     checks = await run.run(canary(success, custom))
     assert [q for q, _ in fake.queries] == [encoded, 'up{namespace="my-apps"}']
-    assert normal(encoded) == normal(FLAGGER["request-success-rate"])
+    assert same_promql(encoded) == same_promql(FLAGGER["request-success-rate"])
     assert all(c.passed for c in checks), checks
