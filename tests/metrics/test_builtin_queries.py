@@ -14,7 +14,9 @@ import pytest
 from flagger_py.model.canary import Canary, Metric
 from flagger_py.plugins import registry
 from flagger_py.queries import builtin, template
+from flagger_py.testing.cluster import wait_until
 from flagger_py.testing.prometheus import Exporter, Prometheus
+from tests.cluster import workloads
 
 START = time.monotonic()
 PrometheusProvider = registry("metric provider").get("prometheus")
@@ -98,25 +100,25 @@ def series() -> str:
     return "\n".join(line for lines in families.values() for line in lines) + "\n"
 
 
+SCRAPES = 5
+"""Scrapes of the exporter before the queries run: enough samples for rate() over every series."""
+
+
+def scraped(server: Prometheus) -> bool:
+    result = server.query('count_over_time(up{job="test"}[1m])')["result"]
+    return bool(result) and float(result[0]["value"][1]) >= SCRAPES
+
+
 @pytest.fixture(scope="module")
 def prom() -> Iterator[Prometheus]:
     with Exporter(series) as exporter, Prometheus.start([exporter.address]) as server:
-        server.wait_for_scrape()
-        time.sleep(4)  # a few scrapes, so that rate() has samples
+        wait_until(f"{SCRAPES} scrapes of the exporter", lambda: scraped(server), timeout=30)
         yield server
 
 
 def canary() -> Canary:
-    return Canary.model_validate(
-        {
-            "metadata": {"name": "podinfo", "namespace": "test"},
-            "spec": {
-                "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
-                "service": {"port": 9898},
-                "analysis": {"interval": "1m", "threshold": 5, "stepWeight": 10},
-            },
-        }
-    )
+    """podinfo in namespace test, port 9898 (the names the series above carry)."""
+    return Canary.model_validate(workloads.canary("test"))
 
 
 async def value(prom: Prometheus, observer: str, metric: str) -> float:
