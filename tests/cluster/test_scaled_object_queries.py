@@ -16,6 +16,7 @@ from flagger_py.kube.scalers import Scalers
 from flagger_py.model.canary import Canary
 from flagger_py.testing.cluster import Cluster
 from tests.cluster import workloads
+from tests.desired.test_scaled_object import spec as target_spec
 from tests.paths import THIRDPARTY_CRDS
 
 pytestmark = pytest.mark.shared
@@ -34,36 +35,8 @@ def keda(flagger_crds: Cluster) -> Cluster:
 
 
 def scaled_object(namespace: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "ScaledObject",
-        "metadata": {"name": "podinfo", "namespace": namespace},
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
-            "minReplicaCount": 2,
-            "maxReplicaCount": 5,
-            "triggers": [
-                {
-                    "type": "prometheus",
-                    "name": "rps",
-                    "metadata": {
-                        "serverAddress": "http://podinfo-prom:9090",
-                        "query": "sum(rate(x{app='podinfo'}[1m])) + sum(rate(x{app='podinfo-canary'}[1m]))",
-                        "threshold": "10",
-                    },
-                },
-                {
-                    "type": "prometheus",
-                    "name": "latency",
-                    "metadata": {
-                        "serverAddress": "http://prom:9090",
-                        "query": "y{app='podinfo'}",
-                        "threshold": "1",
-                    },
-                },
-            ],
-        },
-    }
+    """The target's ScaledObject of the unit tests (tests/desired/test_scaled_object.py)."""
+    return workloads.manifest("keda.sh/v1alpha1", "ScaledObject", namespace, "podinfo", target_spec())
 
 
 def run(cluster: Cluster, namespace: str, autoscaler: dict[str, Any]) -> dict[str, Any]:
@@ -90,14 +63,16 @@ def test_without_primary_scaler_queries_every_query_names_the_primary(keda: Clus
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "name": "podinfo-primary",
+        "envSourceContainerName": "app",
     }
-    rps, latency = spec["triggers"]
+    rps, unnamed, cpu = spec["triggers"]
     assert rps["metadata"] == {
-        "serverAddress": "http://podinfo-prom:9090",
-        "query": "sum(rate(x{app='podinfo-primary'}[1m])) + sum(rate(x{app='podinfo-primary'}[1m]))",
+        "serverAddress": "http://podinfo-prometheus:9090",
+        "query": "sum(rate(x{app='podinfo-primary'}[1m]))",
         "threshold": "10",
     }
-    assert latency["metadata"]["query"] == "y{app='podinfo-primary'}"
+    assert unnamed["metadata"]["query"] == "y{app='podinfo-primary'}"  # the canary's name too
+    assert cpu["metadata"] == {"value": "podinfo"}  # not a query
 
 
 def test_primary_scaler_queries_set_only_the_named_queries(keda: Cluster, namespace: str) -> None:
@@ -106,9 +81,9 @@ def test_primary_scaler_queries_set_only_the_named_queries(keda: Cluster, namesp
         "primaryScalerReplicas": {"maxReplicas": 9},
     }
     spec = run(keda, namespace, autoscaler)["spec"]
-    rps, latency = spec["triggers"]
+    rps, unnamed, _cpu = spec["triggers"]
     assert rps["metadata"]["query"] == "sum(rate(z[1m]))"
-    assert latency["metadata"]["query"] == "y{app='podinfo'}"  # not named: copied unrewritten
+    assert unnamed["metadata"]["query"] == "y{app='podinfo-canary'}"  # not named: copied unrewritten
     assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (2, 9)
 
 
@@ -116,6 +91,4 @@ def test_an_empty_primary_scaler_queries_survives_the_api_server_and_turns_the_r
     keda: Cluster, namespace: str
 ) -> None:
     spec = run(keda, namespace, {"primaryScalerQueries": {}})["spec"]
-    assert [t["metadata"]["query"] for t in spec["triggers"]] == [
-        t["metadata"]["query"] for t in scaled_object(namespace)["spec"]["triggers"]
-    ]
+    assert spec["triggers"] == target_spec()["triggers"]
