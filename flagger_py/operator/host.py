@@ -1,8 +1,12 @@
-"""The kopf host: kopf watches Canaries and hands every event to the Scheduler.
+"""The kopf host: kopf logs in, watches Canaries and hands every event to the Scheduler.
 
-kopf is used for what it is good at — robust watching, API login, lifecycle — with an event handler
-only: no kopf finalizers, no kopf annotations on the Canary, no kopf progress in its status. Canaries
-get ``finalizer.flagger.app`` from the reconciler, and only with ``revertOnDeletion`` (as Flagger).
+kopf owns the process's login (our credentials), its startup and stop, and the one Canary watch (one
+``on.event`` handler). Nothing else: no kopf finalizer, diff-base annotation or progress storage (no
+change, deletion, daemon or timer handler), no kopf Events (posting off), no peering (standalone),
+no scanning (no watch of namespaces or CRDs: ``check_crds`` checks ours once at startup). Canaries get
+``finalizer.flagger.app`` from the engine, and only with ``revertOnDeletion`` (as Flagger); retries,
+the tick schedule, leader election and every other watch are ours. Why: docs/architecture.md, "The
+host: what kopf does and what we do".
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import kopf
 
 from flagger_py.kube.connection import Connection
 from flagger_py.operator.scheduler import Scheduler
+
+WATCH_SERVER_TIMEOUT, WATCH_CLIENT_TIMEOUT = 300, 330  # seconds: a watch is reopened every 5 minutes
 
 
 def registry(scheduler: Scheduler, connection: Connection) -> kopf.OperatorRegistry:
@@ -49,8 +55,9 @@ def process(connection: Connection) -> kopf.OperatorRegistry:
     @kopf.on.startup(registry=reg)
     async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         settings.posting.enabled = False
-        settings.watching.server_timeout = 300
-        settings.watching.client_timeout = 330
+        settings.scanning.disabled = True
+        settings.watching.server_timeout = WATCH_SERVER_TIMEOUT
+        settings.watching.client_timeout = WATCH_CLIENT_TIMEOUT
 
     return reg
 
