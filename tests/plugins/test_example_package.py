@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import test_kits
-from flagger_py.spi import ALL_PRIMARY, Alert, Canary
+from flagger_py.spi import ALL_PRIMARY, Alert, Canary, ProviderAuthError
 from flagger_py_example_plugins.configmap_router import ConfigMapRouter
+from flagger_py_example_plugins.json_point import JsonPointProvider
 from flagger_py_example_plugins.json_webhook import JsonWebhookNotifier
 
 
@@ -37,12 +38,34 @@ class FieldlessNotifier(JsonWebhookNotifier):
         return {"message": alert.message, "canary": alert.subject}
 
 
+class EscapingJsonPoint(JsonPointProvider):
+    async def get(self, path: str, params: Mapping[str, str]) -> Any:
+        response = await self.client.get(self.address + path, params=params, headers=self.headers)
+        return response.json() if response.is_success else {}
+
+
+class TellingJsonPoint(JsonPointProvider):
+    async def get(self, path: str, params: Mapping[str, str]) -> Any:
+        try:
+            return await super().get(path, params)
+        except ProviderAuthError as exc:
+            raise ProviderAuthError(f"{exc} (sent {self.headers['Authorization']})") from exc
+
+
 class TestResettingRouter(test_kits.TestConfigMapRouter):
     factory = ResettingRouter
 
 
 class TestFieldlessNotifier(test_kits.TestJsonWebhook):
     factory = FieldlessNotifier
+
+
+class TestEscapingJsonPoint(test_kits.TestJsonPoint):
+    factory = EscapingJsonPoint
+
+
+class TestTellingJsonPoint(test_kits.TestJsonPoint):
+    factory = TellingJsonPoint
 '''
 
 
@@ -75,9 +98,15 @@ def run(venv: Path, *args: str, cwd: Path | None = None) -> subprocess.Completed
     )
 
 
-def pytest_in(venv: Path, tests: Path) -> subprocess.CompletedProcess[str]:
+def pytest_in(venv: Path, tests: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """pytest run by the venv's interpreter on ``tests``, from the folder above them."""
-    return run(venv, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests), cwd=tests.parent)
+    return run(venv, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, str(tests), cwd=tests.parent)
+
+
+def outcomes(summary: str, outcome: str) -> set[str]:
+    """``Class::test`` of each test with ``outcome`` in a pytest ``-rA`` short summary."""
+    lines = (line.split(" ")[1] for line in summary.splitlines() if line.startswith(f"{outcome} "))
+    return {line.split("::", 1)[1] for line in lines}
 
 
 def test_the_package_s_plugins_are_listed_from_its_distribution(venv: Path) -> None:
@@ -85,24 +114,30 @@ def test_the_package_s_plugins_are_listed_from_its_distribution(venv: Path) -> N
     assert listed.returncode == 0, listed.stderr
     rows = {tuple(line.split()) for line in listed.stdout.splitlines()}
     assert ("router", "configmap", "flagger-py-example-plugins==0.1.0") in rows
+    assert ("metric", "provider", "jsonpoint", "flagger-py-example-plugins==0.1.0") in rows
     assert ("notifier", "jsonwebhook", "flagger-py-example-plugins==0.1.0") in rows
 
 
 def test_the_package_s_own_tests_run_the_kits_and_pass(venv: Path, tmp_path: Path) -> None:
     tests = shutil.copytree(EXAMPLE / "tests", tmp_path / "tests")
-    ran = pytest_in(venv, tests)
+    ran = pytest_in(venv, tests, "-rA")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     summary = ran.stdout.splitlines()[-1]
     assert " passed" in summary, ran.stdout
     assert "failed" not in summary, ran.stdout
     assert "error" not in summary, ran.stdout
+    kits = {test.split("::")[0] for test in outcomes(ran.stdout, "PASSED")}
+    assert kits == {"TestConfigMapRouter", "TestJsonWebhook", "TestJsonPoint"}, ran.stdout
 
 
 def test_the_kits_fail_broken_copies_of_the_plugins(venv: Path, tmp_path: Path) -> None:
     tests = shutil.copytree(EXAMPLE / "tests", tmp_path / "tests")
     (tests / "test_broken.py").write_text(BROKEN)
-    ran = pytest_in(venv, tests / "test_broken.py")
+    ran = pytest_in(venv, tests / "test_broken.py", "-rA")
     assert ran.returncode == 1, ran.stdout + ran.stderr
-    failed = {line.split("::")[-1].split(" ")[0] for line in ran.stdout.splitlines() if "FAILED" in line}
-    assert "test_reconcile_is_idempotent_and_keeps_the_weights" in failed, ran.stdout
-    assert "test_the_alert_reaches_the_payload_at_every_severity" in failed, ran.stdout
+    failed, passed = outcomes(ran.stdout, "FAILED"), outcomes(ran.stdout, "PASSED")
+    assert "TestResettingRouter::test_reconcile_is_idempotent_and_keeps_the_weights" in failed, ran.stdout
+    assert "TestFieldlessNotifier::test_the_alert_reaches_the_payload_at_every_severity" in failed, ran.stdout
+    assert "TestEscapingJsonPoint::test_transport_errors_and_timeouts_are_unavailable" in failed, ran.stdout
+    assert "TestTellingJsonPoint::test_401_and_403_are_auth_errors" in failed, ran.stdout
+    assert "TestTellingJsonPoint::test_transport_errors_and_timeouts_are_unavailable" in passed, ran.stdout
