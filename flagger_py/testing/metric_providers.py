@@ -46,11 +46,13 @@ from unittest import mock
 import httpx
 import pytest
 
-from flagger_py.model.metric_template import MetricProviderSpec, MetricProviderType
+from flagger_py.model.metric_template import MetricProviderType
 from flagger_py.plugins import registry
 from flagger_py.spi import (
     MetricContext,
     MetricProvider,
+    MetricProviderFactory,
+    MetricProviderSpec,
     NoDataError,
     ProviderAuthError,
     ProviderConfigError,
@@ -167,7 +169,7 @@ def _texts(error: BaseException) -> Iterator[str]:
 class MetricProviderContract:
     """The contract; see the module docstring. Override the hooks below as your provider needs."""
 
-    factory: ClassVar[Any]
+    factory: ClassVar[MetricProviderFactory]
     """The object the entry point registers: ``factory.configured(context, spec, secret)`` is the
     ``MetricProvider``."""
     entry_point: ClassVar[str]
@@ -203,8 +205,7 @@ class MetricProviderContract:
         self, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
     ) -> MetricProvider:
         """The provider, built as the controller builds it."""
-        provider: MetricProvider = self.factory.configured(context, spec, secret)
-        return provider
+        return self.factory.configured(context, spec, secret)
 
     # --- helpers -------------------------------------------------------------------------------
 

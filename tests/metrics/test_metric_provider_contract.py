@@ -17,12 +17,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2.credentials import Credentials
 
-from flagger_py.errors import KubeError
-from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.plugins import registry
 from flagger_py.spi import (
+    KubeError,
     MetricContext,
     MetricProvider,
+    MetricProviderFactory,
+    MetricProviderSpec,
     NoDataError,
     ProviderAuthError,
     ProviderConfigError,
@@ -37,9 +38,10 @@ from tests.metrics.test_http_providers import CASES
 SHAPES = {case.type: case for case in CASES}
 
 
-def installed(name: str) -> Any:
+def installed(name: str) -> MetricProviderFactory:
     """The class the entry point registers (installed as ``flagger_py.providers.metrics``)."""
-    return registry("metric provider").get(name)
+    factory: MetricProviderFactory = registry("metric provider").get(name)
+    return factory
 
 
 class Shaped(MetricProviderContract):
