@@ -175,8 +175,12 @@ class Settings:
 
     @property
     def defaults(self) -> ControllerDefaults:
-        """The flags that fill in or bound a Canary's spec (``effective.resolve``)."""
-        return ControllerDefaults(mesh_provider=self.mesh_provider, min_interval=self.min_interval)
+        """The flags that fill in, bound or refuse a Canary's spec (``effective.resolve``)."""
+        return ControllerDefaults(
+            mesh_provider=self.mesh_provider,
+            min_interval=self.min_interval,
+            no_cross_namespace_refs=self.no_cross_namespace_refs,
+        )
 
     @property
     def lease_namespace(self) -> str:

@@ -11,22 +11,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flagger_py.domain.effective import ControllerDefaults
 from flagger_py.engine.reconcile import Engine
 from flagger_py.engine.tick import TickResult
 from flagger_py.errors import FlaggerError
-from flagger_py.kube.client import KubeClient
-from flagger_py.kube.events import KubeEvents
-from flagger_py.kube.finalizers import KubeFinalizers
-from flagger_py.kube.status import KubeStatus
-from flagger_py.kube.targets import TargetWorkloads
 from flagger_py.model.canary import Canary, CanaryStatus
-from flagger_py.plugins import Registry, RouterSet
-from flagger_py.ports import Alerter, Analyzer, Clock, RouterContext, WebhookCaller
-from flagger_py.ports.adapters import Adapters
 
 log = logging.getLogger("flagger_py.controller")
 decisions = logging.getLogger("flagger_py.decisions")
@@ -43,37 +34,11 @@ class Observer(Protocol):
 
 @dataclass
 class Reconciler:
-    """The Kubernetes adapters and the controller's flags, wired into one ``Engine``."""
+    """The ``Engine`` the host wired (its ``Adapters`` and the controller's flags), and what the host
+    does around each of its ticks."""
 
-    client: KubeClient
-    workloads: TargetWorkloads
-    events: KubeEvents
-    status: KubeStatus
-    analyzer: Analyzer
-    webhooks: WebhookCaller
-    alerter: Alerter
-    clock: Clock
-    routers: Registry
-    router_context: RouterContext
-    defaults: ControllerDefaults = field(default_factory=ControllerDefaults)
-    no_cross_namespace_refs: bool = False
+    engine: Engine
     observer: Observer | None = None
-    engine: Engine = field(init=False)
-
-    def __post_init__(self) -> None:
-        ports = Adapters(
-            workloads=self.workloads,
-            routers=RouterSet(self.routers, self.router_context),
-            analyzer=self.analyzer,
-            webhooks=self.webhooks,
-            alerter=self.alerter,
-            events=self.events,
-            status=self.status,
-            clock=self.clock,
-            finalizers=KubeFinalizers(self.client),
-        )
-        defaults = replace(self.defaults, no_cross_namespace_refs=self.no_cross_namespace_refs)
-        self.engine = Engine(ports, defaults)
 
     def interval(self, body: Mapping[str, Any]) -> float:
         """The tick period of a Canary object, even one whose spec does not parse."""

@@ -12,8 +12,10 @@ from flagger_py.allowlist import AllowList
 from flagger_py.analysis.analyzer import MetricAnalyzer
 from flagger_py.desired import knative
 from flagger_py.domain.actions import EventType
+from flagger_py.engine.reconcile import Engine
 from flagger_py.kube.client import KubeClient
 from flagger_py.kube.events import KubeEvents
+from flagger_py.kube.finalizers import KubeFinalizers
 from flagger_py.kube.informers import Caches
 from flagger_py.kube.knative import KnativeWorkloads
 from flagger_py.kube.lookups import KubeLookup
@@ -30,8 +32,9 @@ from flagger_py.operator.reconciler import Reconciler
 from flagger_py.operator.scheduler import Scheduler
 from flagger_py.operator.telemetry import Telemetry
 from flagger_py.operator.transport import http_client
-from flagger_py.plugins import registry
+from flagger_py.plugins import RouterSet, registry
 from flagger_py.ports import RouterContext
+from flagger_py.ports.adapters import Adapters
 from flagger_py.ports.metrics import ApiServer, MetricContext
 from flagger_py.spi.notifiers import ChatSettings, Notifier
 from flagger_py.webhooks.caller import HttpWebhookCaller
@@ -108,29 +111,24 @@ def build(
         record=telemetry.record_check,
         allow=allow,
     )
-    reconciler = Reconciler(
-        client=client,
+    router_options = {
+        "ingress-class": settings.ingress_class,
+        "ingress-annotations-prefix": settings.ingress_annotations_prefix,
+        "mesh-provider": settings.mesh_provider,
+        "selector-labels": ",".join(settings.selector_labels),
+    }
+    adapters = Adapters(
         workloads=targets(settings, client, caches, clock, objects),
-        events=events,
-        status=KubeStatus(client, written),
+        routers=RouterSet(registry("router"), RouterContext(objects, router_options)),
         analyzer=analyzer,
         webhooks=caller,
         alerter=QueuedNotifier(notifier, outbox),
+        events=events,
+        status=KubeStatus(client, written),
         clock=clock,
-        routers=registry("router"),
-        router_context=RouterContext(
-            objects,
-            {
-                "ingress-class": settings.ingress_class,
-                "ingress-annotations-prefix": settings.ingress_annotations_prefix,
-                "mesh-provider": settings.mesh_provider,
-                "selector-labels": ",".join(settings.selector_labels),
-            },
-        ),
-        defaults=settings.defaults,
-        no_cross_namespace_refs=settings.no_cross_namespace_refs,
-        observer=telemetry,
+        finalizers=KubeFinalizers(client),
     )
+    reconciler = Reconciler(Engine(adapters, settings.defaults), observer=telemetry)
     scheduler = Scheduler(reconciler, caches, telemetry.lateness.observe)
     scheduler_ref.append(scheduler)
     telemetry.count_canaries(lambda: list(scheduler.bodies))

@@ -3,15 +3,18 @@ scaling its target back up, until it works (the engine's side: tests/engine/test
 
 from __future__ import annotations
 
-from typing import Any, cast
+from dataclasses import replace
+from typing import cast
 
 import pytest
 
+from flagger_py.engine.reconcile import Engine
 from flagger_py.errors import KubeUnavailable, Problem, TargetNotFound
-from flagger_py.kube.workloads import KubeWorkloads
 from flagger_py.model.canary import Canary
 from flagger_py.operator import reconciler as reconciler_module
 from flagger_py.operator.reconciler import Reconciler
+from flagger_py.ports import Workloads
+from flagger_py.testing.memory import MemoryCluster
 from tests.cluster.workloads import manifest
 
 BODY = manifest(
@@ -43,20 +46,9 @@ class FlakyWorkloads:
 
 
 def reconciler(workloads: FlakyWorkloads) -> Reconciler:
-    """A Reconciler whose deletion path needs nothing but the workloads."""
-    unused: Any = None
-    return Reconciler(
-        client=unused,
-        workloads=cast(KubeWorkloads, workloads),
-        events=unused,
-        status=unused,
-        analyzer=unused,
-        webhooks=unused,
-        alerter=unused,
-        clock=unused,
-        routers=unused,
-        router_context=unused,
-    )
+    """A Reconciler on the in-memory adapters but ``workloads`` (all a deletion needs)."""
+    adapters = replace(MemoryCluster().adapters, workloads=cast(Workloads, workloads))
+    return Reconciler(Engine(adapters))
 
 
 @pytest.fixture(autouse=True)
