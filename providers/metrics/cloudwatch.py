@@ -6,62 +6,45 @@ the first value of the first result (the newest, CloudWatch's default order), as
 ``https://monitoring.<region>.amazonaws.com`` (VPC endpoints).
 
 Needs the ``cloudwatch`` extra (botocore, for credentials and signing only; requests go through httpx).
-Implements ``ports.MetricProvider``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from flagger_py.errors import (
+from flagger_py.spi import (
+    MetricProviderSpec,
     NoDataError,
     ProviderAuthError,
     ProviderConfigError,
     ProviderUnavailable,
 )
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports.metrics import MetricContext
-
-from .extras import require
-from .http import WINDOW_FACTOR, answers, call, checked_address
+from flagger_py.spi.querying import HTTPMetricProvider, Secret, answers, require
 
 TARGET = "GraniteServiceVersion20100801.GetMetricData"
 CONTENT_TYPE = "application/x-amz-json-1.0"
 MAX_DATAPOINTS = 20
 
 
-class CloudWatchProvider:
+class CloudWatchProvider(HTTPMetricProvider):
     kind = "cloudwatch"
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        region: str | None,
-        address: str | None = None,
-        now: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, address: str | None, region: str | None) -> None:
         if not region:
             raise ProviderConfigError("cloudwatch needs spec.provider.region (for example us-east-1)")
-        self.client = client
+        super().__init__(client, address or f"https://monitoring.{region}.amazonaws.com")
         self.region = region
-        self.url = checked_address("cloudwatch", address, f"https://monitoring.{region}.amazonaws.com") + "/"
-        self.now = now
         self.session = require("cloudwatch", "botocore.session").get_session()
 
     @classmethod
-    def configured(
-        cls,
-        context: MetricContext,
-        spec: MetricProviderSpec,
-        secret: Mapping[str, str],
-    ) -> CloudWatchProvider:
-        return cls(context.client(spec.insecure_skip_verify), spec.region, spec.address)
+    def options(cls, spec: MetricProviderSpec, secret: Secret) -> dict[str, Any]:
+        """The template's region (the pod's ambient AWS credentials sign the requests)."""
+        return {"region": spec.region}
 
     async def run_query(self, query: str, window_seconds: float) -> float:
         try:
@@ -72,10 +55,10 @@ class CloudWatchProvider:
             ) from None
         if not isinstance(queries, list) or not queries:
             raise ProviderConfigError("cloudwatch query must be a non-empty JSON list of MetricDataQueries")
-        end = int(self.now())
+        start, end = self.window(window_seconds)
         body = {
             "MetricDataQueries": queries,
-            "StartTime": end - int(WINDOW_FACTOR * window_seconds),
+            "StartTime": start,
             "EndTime": end,
             "MaxDatapoints": MAX_DATAPOINTS,
         }
@@ -90,9 +73,7 @@ class CloudWatchProvider:
     async def _call(self, body: Mapping[str, Any]) -> Any:
         data = json.dumps(body).encode()
         headers = await asyncio.to_thread(self._signed, data)
-        return await call(
-            self.client, "cloudwatch", "POST", self.url, content=data, headers=headers, transient=_throttled
-        )
+        return await self.request("POST", "/", content=data, headers=headers, transient=_throttled)
 
     def _signed(self, data: bytes) -> dict[str, str]:
         """SigV4 headers for the request (in a worker thread: finding credentials may do I/O)."""
@@ -105,7 +86,7 @@ class CloudWatchProvider:
             )
         request = awsrequest.AWSRequest(
             method="POST",
-            url=self.url,
+            url=self.address + "/",
             data=data,
             headers={"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET},
         )

@@ -2,64 +2,44 @@
 ``metricSelector`` = the query, ``resolution=Inf`` over the last 10 metric intervals (milliseconds);
 the value is the first value of the last data entry of the first result, as Flagger reads it.
 Online check: ``GET /api/v2/metrics?pageSize=1``.
-
-Implements ``ports.MetricProvider``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderUnavailable
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports.metrics import MetricContext
-
-from .http import WINDOW_FACTOR, answers, call, checked_address, secret_value
+from flagger_py.spi import MetricProviderSpec, NoDataError, ProviderUnavailable
+from flagger_py.spi.querying import HTTPMetricProvider, Secret, answers
 
 TOKEN = "dynatrace_token"
 
 
-class DynatraceProvider:
+class DynatraceProvider(HTTPMetricProvider):
     kind = "dynatrace"
 
-    def __init__(
-        self, client: httpx.AsyncClient, address: str | None, token: str, now: Callable[[], float] = time.time
-    ) -> None:
-        self.client = client
-        self.address = checked_address("dynatrace", address)
-        self.headers = {"Authorization": f"Api-Token {token}", "Accept": "application/json"}
-        self.now = now
-
-    @classmethod
-    def configured(
-        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
-    ) -> DynatraceProvider:
-        return cls(
-            context.client(spec.insecure_skip_verify), spec.address, secret_value("dynatrace", secret, TOKEN)
+    def __init__(self, client: httpx.AsyncClient, address: str | None, token: str) -> None:
+        super().__init__(
+            client, address, [("Authorization", f"Api-Token {token}"), ("Accept", "application/json")]
         )
 
+    @classmethod
+    def options(cls, spec: MetricProviderSpec, secret: Secret) -> dict[str, Any]:
+        return {"token": secret.required(TOKEN)}
+
     async def run_query(self, query: str, window_seconds: float) -> float:
-        to = int(self.now() * 1000)
+        start, end = self.window(window_seconds, unit=1000)
         params = {
             "metricSelector": " ".join(query.split()),
             "resolution": "Inf",
-            "from": str(to - int(WINDOW_FACTOR * window_seconds * 1000)),
-            "to": str(to),
+            "from": str(start),
+            "to": str(end),
         }
-        url = f"{self.address}/api/v2/metrics/query"
-        return last_entry(
-            await call(self.client, "dynatrace", "GET", url, params=params, headers=self.headers)
-        )
+        return last_entry(await self.request("GET", "/api/v2/metrics/query", params=params))
 
     async def is_online(self) -> bool:
-        url = f"{self.address}/api/v2/metrics"
-        return await answers(
-            call(self.client, "dynatrace", "GET", url, params={"pageSize": "1"}, headers=self.headers)
-        )
+        return await answers(self.request("GET", "/api/v2/metrics", params={"pageSize": "1"}))
 
 
 def last_entry(body: Any) -> float:

@@ -3,7 +3,7 @@ cluster agent, prometheus-adapter...). The query is ``<namespace>/<metric>?label
 (namespace defaults to ``default``); the value is the first item's quantity.
 
 Without ``spec.provider.address`` the controller's own API server and credentials are used; with an
-address, the Secret's ``token`` is sent as a bearer token. Implements ``ports.MetricProvider``.
+address, the Secret's ``token`` is sent as a bearer token.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports.metrics import MetricContext
-
-from .http import answers, call, checked_address
+from flagger_py.spi import (
+    MetricContext,
+    MetricProviderSpec,
+    NoDataError,
+    ProviderConfigError,
+    ProviderUnavailable,
+)
+from flagger_py.spi.querying import Secret, answers, call, checked_address
 
 API = "/apis/external.metrics.k8s.io/v1beta1"
 FORMAT = "<namespace>/<metric>?labelSelector=<url-encoded selector>"
@@ -51,7 +54,7 @@ class ExternalMetricsProvider:
         cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
     ) -> ExternalMetricsProvider:
         if spec.address:
-            token = secret.get("token")
+            token = Secret.of(cls.kind, spec, secret).optional("token")
 
             async def bearer() -> str | None:
                 return f"Bearer {token}" if token else None

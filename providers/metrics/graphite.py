@@ -1,55 +1,25 @@
 """Graphite: the render URL API. The query is the render query string (``target=...&from=-5min``);
 flagger-py adds ``format=json`` and reads the last non-null datapoint of all returned series, as
 Flagger does. Optional basic auth (``username``/``password``), extra headers, insecureSkipVerify.
-
-Implements ``ports.MetricProvider``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
-
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports.metrics import MetricContext
-
-from .http import answers, basic_auth, call, checked_address, header_pairs, secret_value
+from flagger_py.spi import MetricProviderSpec, NoDataError, ProviderConfigError, ProviderUnavailable
+from flagger_py.spi.querying import HTTPMetricProvider, Secret, answers, header_pairs
 
 
-class GraphiteProvider:
+class GraphiteProvider(HTTPMetricProvider):
     kind = "graphite"
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        address: str | None,
-        *,
-        headers: Mapping[str, Sequence[str]] | None = None,
-        username: str | None = None,
-        password: str | None = None,
-    ) -> None:
-        self.client = client
-        self.url = checked_address("graphite", address) + "/render"
-        self.headers = header_pairs(headers)
-        if username is not None and password is not None:
-            self.headers.append(("Authorization", basic_auth(username, password)))
-
     @classmethod
-    def configured(
-        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
-    ) -> GraphiteProvider:
-        with_secret = spec.secret_ref is not None
-        return cls(
-            context.client(spec.insecure_skip_verify),
-            spec.address,
-            headers=spec.headers,
-            username=secret_value("graphite", secret, "username") if with_secret else None,
-            password=secret_value("graphite", secret, "password") if with_secret else None,
-        )
+    def options(cls, spec: MetricProviderSpec, secret: Secret) -> dict[str, Any]:
+        """The template's headers; with a secretRef, basic auth from its ``username`` and ``password``."""
+        username, password = (secret.required_if_referenced(key) for key in ("username", "password"))
+        return {"headers": header_pairs(spec.headers, username=username, password=password)}
 
     async def run_query(self, query: str, window_seconds: float = 0.0) -> float:
         pairs = parse_qsl("".join(query.split("\n")).strip().lstrip("?"), keep_blank_values=True)
@@ -59,8 +29,7 @@ class GraphiteProvider:
                 f"graphite query must be a render query string with a target=...: {query!r}"
             )
         params = [(k, v) for k, v in params if k != "format"] + [("format", "json")]
-        body = await call(self.client, "graphite", "GET", self.url, params=params, headers=self.headers)
-        return last_value(body)
+        return last_value(await self.request("GET", "/render", params=params))
 
     async def is_online(self) -> bool:
         return await answers(self.run_query("target=test"), NoDataError)

@@ -4,50 +4,40 @@ first record. Secret keys ``token`` and ``org`` (both required when secretRef is
 
 Differs from Flagger deliberately: an answer without any record is no data (Flagger returns 0,
 which passes a ``max`` threshold), and integer columns are accepted.
-Implements ``ports.MetricProvider``.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports.metrics import MetricContext
+from flagger_py.spi import MetricProviderSpec, NoDataError, ProviderConfigError, ProviderUnavailable
+from flagger_py.spi.querying import HTTPMetricProvider, Secret, answers
 
-from .http import answers, call, checked_address, secret_value
-
-TIMEOUT_SECONDS = 15.0
 NUMERIC = ("double", "long", "unsignedLong")
 
 
-class InfluxDBProvider:
+class InfluxDBProvider(HTTPMetricProvider):
     kind = "influxdb"
+    timeout = 15.0
 
     def __init__(
         self, client: httpx.AsyncClient, address: str | None, token: str | None = None, org: str | None = None
     ) -> None:
-        self.client = client
-        self.url = checked_address("influxdb", address) + "/api/v2/query"
+        credentials = [("Authorization", f"Token {token}")] if token else []
+        super().__init__(
+            client,
+            address,
+            [("Accept", "application/csv"), ("Content-Type", "application/json"), *credentials],
+        )
         self.params = {"org": org} if org else {}
-        self.headers = {"Accept": "application/csv", "Content-Type": "application/json"}
-        if token:
-            self.headers["Authorization"] = f"Token {token}"
 
     @classmethod
-    def configured(
-        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
-    ) -> InfluxDBProvider:
-        with_secret = spec.secret_ref is not None
-        return cls(
-            context.client(spec.insecure_skip_verify),
-            spec.address,
-            secret_value("influxdb", secret, "token") if with_secret else None,
-            secret_value("influxdb", secret, "org") if with_secret else None,
-        )
+    def options(cls, spec: MetricProviderSpec, secret: Secret) -> dict[str, Any]:
+        """With a secretRef, its ``token`` and ``org`` (both required)."""
+        return {key: secret.required_if_referenced(key) for key in ("token", "org")}
 
     async def run_query(self, query: str, window_seconds: float = 0.0) -> float:
         return first_value(await self._query(query))
@@ -61,16 +51,8 @@ class InfluxDBProvider:
             "type": "flux",
             "dialect": {"header": True, "annotations": ["datatype"], "delimiter": ","},
         }
-        response = await call(
-            self.client,
-            "influxdb",
-            "POST",
-            self.url,
-            params=self.params,
-            headers=self.headers,
-            json=body,
-            timeout=TIMEOUT_SECONDS,
-            parse_json=False,
+        response = await self.request(
+            "POST", "/api/v2/query", params=self.params, json=body, parse_json=False
         )
         text: str = response.text
         return text

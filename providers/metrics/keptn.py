@@ -4,7 +4,7 @@ The query is ``keptnmetric/<namespace>/<name>`` or
 ``analysis/<namespace>/<analysis-definition>/<timeframe, default 1m>/<key=value;key=value>``
 (lower-cased, as Flagger reads it). For an analysis, flagger-py creates an ``Analysis`` object, polls
 its status every second for up to 10 s and deletes it. Objects are read and written through the
-controller's cluster access (``metrics.keptn.sh/v1beta1``). Implements ``ports.MetricProvider``.
+controller's cluster access (``metrics.keptn.sh/v1beta1``).
 """
 
 from __future__ import annotations
@@ -13,12 +13,18 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from flagger_py.errors import KubeError, NoDataError, ProviderConfigError, ProviderUnavailable
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports import ClusterObjects
-from flagger_py.ports.metrics import MetricContext
+from flagger_py.spi import (
+    ClusterObjects,
+    KubeError,
+    MetricContext,
+    MetricProviderSpec,
+    NoDataError,
+    ProviderConfigError,
+    ProviderUnavailable,
+)
 
 API_VERSION = "metrics.keptn.sh/v1beta1"
 FORMAT = "<keptnmetric|analysis>/<namespace>/<name>[/<timeframe>/<key=value;...>]"
@@ -26,25 +32,18 @@ POLL_SECONDS = 1.0
 ANALYSIS_TIMEOUT_SECONDS = 10.0
 
 
+@dataclass
 class KeptnProvider:
-    kind = "keptn"
+    """Reads KeptnMetrics and runs Keptn Analyses through ``cluster``; ``sleep`` waits between polls."""
 
-    def __init__(
-        self,
-        cluster: ClusterObjects,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        timeout: float = ANALYSIS_TIMEOUT_SECONDS,
-    ) -> None:
-        self.cluster = cluster
-        self.sleep = sleep
-        self.timeout = timeout
+    cluster: ClusterObjects
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    timeout: float = ANALYSIS_TIMEOUT_SECONDS
+    kind: ClassVar[str] = "keptn"
 
     @classmethod
     def configured(
-        cls,
-        context: MetricContext,
-        spec: MetricProviderSpec,
-        secret: Mapping[str, str],
+        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
     ) -> KeptnProvider:
         if context.cluster is None:
             raise ProviderConfigError("keptn reads KeptnMetric and Analysis objects: it needs cluster access")

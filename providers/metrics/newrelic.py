@@ -1,68 +1,40 @@
 """New Relic: NRQL over the Insights query API (``GET /v1/accounts/<account>/query`` with ``X-Query-Key``),
 ``SINCE <interval> seconds ago`` appended as Flagger does; the value is ``results[0].result``.
-
-Implements ``ports.MetricProvider``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports.metrics import MetricContext
+from flagger_py.spi import MetricProviderSpec, NoDataError, ProviderConfigError, ProviderUnavailable
+from flagger_py.spi.querying import HTTPMetricProvider, Secret, answers
 
-from .http import answers, call, checked_address, secret_value
-
-DEFAULT_ADDRESS = "https://insights-api.newrelic.com"
 ACCOUNT_ID = "newrelic_account_id"
 QUERY_KEY = "newrelic_query_key"
 
 
-class NewRelicProvider:
+class NewRelicProvider(HTTPMetricProvider):
     kind = "newrelic"
+    default_address = "https://insights-api.newrelic.com"
 
-    def __init__(
-        self, client: httpx.AsyncClient, address: str | None, account_id: str, query_key: str
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, address: str | None, account_id: str, query_key: str):
         if not account_id.isdigit():
             raise ProviderConfigError(f"newrelic {ACCOUNT_ID} must be the numeric account id")
-        self.client = client
-        self.url = f"{checked_address('newrelic', address, DEFAULT_ADDRESS)}/v1/accounts/{account_id}/query"
-        self.headers = {"X-Query-Key": query_key, "Accept": "application/json"}
+        super().__init__(client, address, [("X-Query-Key", query_key), ("Accept", "application/json")])
+        self.path = f"/v1/accounts/{account_id}/query"
 
     @classmethod
-    def configured(
-        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
-    ) -> NewRelicProvider:
-        return cls(
-            context.client(spec.insecure_skip_verify),
-            spec.address,
-            secret_value("newrelic", secret, ACCOUNT_ID),
-            secret_value("newrelic", secret, QUERY_KEY),
-        )
+    def options(cls, spec: MetricProviderSpec, secret: Secret) -> dict[str, Any]:
+        return {"account_id": secret.required(ACCOUNT_ID), "query_key": secret.required(QUERY_KEY)}
 
     async def run_query(self, query: str, window_seconds: float) -> float:
         nrql = f"{' '.join(query.split())} SINCE {int(window_seconds)} seconds ago"
-        body = await call(
-            self.client, "newrelic", "GET", self.url, params={"nrql": nrql}, headers=self.headers
-        )
-        return single_result(body)
+        return single_result(await self.request("GET", self.path, params={"nrql": nrql}))
 
     async def is_online(self) -> bool:
-        return await answers(
-            call(
-                self.client,
-                "newrelic",
-                "GET",
-                self.url,
-                params={"nrql": "SELECT * FROM Metric"},
-                headers=self.headers,
-            )
-        )
+        return await answers(self.request("GET", self.path, params={"nrql": "SELECT * FROM Metric"}))
 
 
 def single_result(body: Any) -> float:

@@ -1,5 +1,5 @@
 """Prometheus: instant queries over the HTTP API (``GET /api/v1/query``, 5 s timeout), with bearer-token
-or basic auth and extra headers. Implements ``ports.MetricProvider``."""
+or basic auth and extra headers."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from typing import Any
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderAuthError, ProviderConfigError, ProviderUnavailable
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports.metrics import MetricContext
+from flagger_py.spi import (
+    MetricProviderSpec,
+    NoDataError,
+    ProviderAuthError,
+    ProviderConfigError,
+    ProviderUnavailable,
+)
+from flagger_py.spi.querying import HTTPMetricProvider, Secret, header_pairs
 
-from .http import basic_auth, call, checked_address, header_pairs
 
-
-class PrometheusProvider:
+class PrometheusProvider(HTTPMetricProvider):
     """Runs PromQL against one Prometheus; the address and credentials are checked at construction."""
 
     kind = "prometheus"
@@ -24,7 +27,7 @@ class PrometheusProvider:
     def __init__(
         self,
         client: httpx.AsyncClient,
-        address: str,
+        address: str | None,
         *,
         headers: Mapping[str, Sequence[str]] | None = None,
         token: str | None = None,
@@ -33,28 +36,15 @@ class PrometheusProvider:
     ) -> None:
         if (username is None) != (password is None):
             raise ProviderConfigError("prometheus basic auth needs both username and password in the secret")
-        self.client = client
-        self.url = checked_address("prometheus", address) + "/api/v1/query"
-        self.headers = header_pairs(headers)
-        if token:
-            self.headers.append(("Authorization", f"Bearer {token}"))
-        elif username is not None and password is not None:
-            self.headers.append(("Authorization", basic_auth(username, password)))
+        pairs = header_pairs(headers, token=token, username=username, password=password)
+        super().__init__(client, address, pairs)
 
     @classmethod
-    def configured(
-        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
-    ) -> PrometheusProvider:
-        """From a MetricTemplate's provider and its Secret (keys ``token``, or ``username`` and
-        ``password``, as Flagger reads them)."""
-        return cls(
-            context.client(spec.insecure_skip_verify),
-            spec.address or "",
-            headers=spec.headers,
-            token=secret.get("token"),
-            username=secret.get("username"),
-            password=secret.get("password"),
-        )
+    def options(cls, spec: MetricProviderSpec, secret: Secret) -> dict[str, Any]:
+        """The template's headers and the Secret's keys ``token``, or ``username`` and ``password``,
+        as Flagger reads them."""
+        keys = ("token", "username", "password")
+        return {"headers": spec.headers, **{key: secret.optional(key) for key in keys}}
 
     async def run_query(self, query: str, window_seconds: float = 0.0) -> float:
         """The value of an instant query: the last sample of a vector, or a scalar.
@@ -63,9 +53,7 @@ class PrometheusProvider:
         vector; ProviderAuthError for 401/403; ProviderUnavailable when Prometheus cannot be reached
         (retried twice with back-off first)."""
         promql = " ".join(query.split())
-        body = await call(
-            self.client, "prometheus", "GET", self.url, params={"query": promql}, headers=self.headers
-        )
+        body = await self.request("GET", "/api/v1/query", params={"query": promql})
         if not isinstance(body, dict) or body.get("status") != "success":
             error = body.get("error", "unknown error") if isinstance(body, dict) else "unexpected answer"
             raise ProviderConfigError(f"prometheus rejected the query: {error}")

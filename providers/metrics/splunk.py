@@ -4,76 +4,52 @@
 The value is the last non-null data point; more than one time series is an error (Flagger's rule).
 The address is the API address (``https://api.<realm>.signalfx.com``); ``api.`` becomes ``stream.``
 for the stream. Online check: ``GET /v2/metric?limit=1``. Secret key ``sf_token_key``.
-
-Implements ``ports.MetricProvider``.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from flagger_py.errors import NoDataError, ProviderConfigError, ProviderUnavailable
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports.metrics import MetricContext
-
-from .http import WINDOW_FACTOR, answers, call, checked_address, secret_value
+from flagger_py.spi import MetricProviderSpec, NoDataError, ProviderConfigError, ProviderUnavailable
+from flagger_py.spi.querying import HTTPMetricProvider, Secret, answers, call
 
 TOKEN = "sf_token_key"
 
 
-class SplunkProvider:
+class SplunkProvider(HTTPMetricProvider):
     kind = "splunk"
 
-    def __init__(
-        self, client: httpx.AsyncClient, address: str | None, token: str, now: Callable[[], float] = time.time
-    ) -> None:
-        self.client = client
-        self.api = checked_address("splunk", address)
-        parts = urlsplit(self.api)
+    def __init__(self, client: httpx.AsyncClient, address: str | None, token: str) -> None:
+        super().__init__(client, address, [("X-SF-Token", token)])
+        parts = urlsplit(self.address)
         host = parts.netloc.replace("api.", "stream.", 1) if parts.netloc.startswith("api.") else parts.netloc
         self.stream = urlunsplit((parts.scheme, host, parts.path, "", ""))
-        self.token = token
-        self.now = now
 
     @classmethod
-    def configured(
-        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
-    ) -> SplunkProvider:
-        return cls(
-            context.client(spec.insecure_skip_verify), spec.address, secret_value("splunk", secret, TOKEN)
-        )
+    def options(cls, spec: MetricProviderSpec, secret: Secret) -> dict[str, Any]:
+        return {"token": secret.required(TOKEN)}
 
     async def run_query(self, query: str, window_seconds: float) -> float:
-        stop = int(self.now() * 1000)
-        params = {
-            "start": str(stop - int(WINDOW_FACTOR * window_seconds * 1000)),
-            "stop": str(stop),
-            "immediate": "true",
-        }
-        headers = {"X-SF-Token": self.token, "Content-Type": "text/plain", "Accept": "text/event-stream"}
+        start, stop = self.window(window_seconds, unit=1000)
         response = await call(
             self.client,
-            "splunk",
+            self.kind,
             "POST",
             f"{self.stream}/v2/signalflow/execute",
-            params=params,
-            headers=headers,
+            params={"start": str(start), "stop": str(stop), "immediate": "true"},
+            headers=[*self.headers, ("Content-Type", "text/plain"), ("Accept", "text/event-stream")],
             content=query.encode(),
             parse_json=False,
         )
         return last_point(response.text)
 
     async def is_online(self) -> bool:
-        url = f"{self.api}/v2/metric"
-        return await answers(
-            call(self.client, "splunk", "GET", url, params={"limit": "1"}, headers={"X-SF-Token": self.token})
-        )
+        return await answers(self.request("GET", "/v2/metric", params={"limit": "1"}))
 
 
 def events(text: str) -> Iterator[tuple[str, Any]]:

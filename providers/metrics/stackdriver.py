@@ -5,52 +5,47 @@ of the first time series, as Flagger reads it. Secret keys: ``project`` (require
 e.g. Workload Identity). ``spec.provider.address`` overrides ``https://monitoring.googleapis.com``.
 
 Needs the ``stackdriver`` extra (google-auth); tokens are fetched and refreshed off the event loop.
-Implements ``ports.MetricProvider``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from flagger_py.errors import (
+from flagger_py.spi import (
+    MetricProviderSpec,
     NoDataError,
     ProviderAuthError,
     ProviderConfigError,
     ProviderUnavailable,
 )
-from flagger_py.model.metric_template import MetricProviderSpec
-from flagger_py.ports.metrics import MetricContext
+from flagger_py.spi.querying import HTTPMetricProvider, Secret, answers, require
 
-from .extras import require
-from .http import answers, call, checked_address, secret_value
-
-DEFAULT_ADDRESS = "https://monitoring.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/monitoring.read"
 
 
-class StackdriverProvider:
+class StackdriverProvider(HTTPMetricProvider):
     kind = "stackdriver"
+    default_address = "https://monitoring.googleapis.com"
 
     def __init__(
         self, client: httpx.AsyncClient, address: str | None, project: str, credentials: Any
     ) -> None:
-        self.client = client
-        base = checked_address("stackdriver", address, DEFAULT_ADDRESS)
-        self.url = f"{base}/v3/projects/{project}/timeSeries:query"
+        super().__init__(client, address)
+        self.path = f"/v3/projects/{project}/timeSeries:query"
         self.credentials = credentials
         self.lock = asyncio.Lock()
 
     @classmethod
-    def configured(
-        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
-    ) -> StackdriverProvider:
-        project = secret_value("stackdriver", secret, "project")
-        return cls(context.client(spec.insecure_skip_verify), spec.address, project, credentials(secret))
+    def options(cls, spec: MetricProviderSpec, secret: Secret) -> dict[str, Any]:
+        """The Secret's ``project``, and the credentials of its ``serviceAccountKey`` (else ambient)."""
+        return {
+            "project": secret.required("project"),
+            "credentials": credentials(secret.optional("serviceAccountKey")),
+        }
 
     async def run_query(self, query: str, window_seconds: float = 0.0) -> float:
         return first_value(await self._query(query))
@@ -61,7 +56,7 @@ class StackdriverProvider:
 
     async def _query(self, mql: str) -> Any:
         headers = {"Authorization": f"Bearer {await self._token()}"}
-        return await call(self.client, "stackdriver", "POST", self.url, json={"query": mql}, headers=headers)
+        return await self.request("POST", self.path, json={"query": mql}, headers=headers)
 
     async def _token(self) -> str:
         async with self.lock:
@@ -82,9 +77,8 @@ class StackdriverProvider:
             return token
 
 
-def credentials(secret: Mapping[str, str]) -> Any:
-    """Service-account credentials from the Secret's key, else the ambient ones."""
-    key = secret.get("serviceAccountKey")
+def credentials(key: str | None) -> Any:
+    """Service-account credentials from the Secret's ``serviceAccountKey``, else the ambient ones."""
     if key:
         accounts = require("stackdriver", "google.oauth2.service_account")
         try:

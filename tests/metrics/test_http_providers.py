@@ -24,15 +24,14 @@ from flagger_py.errors import NoDataError, ProviderAuthError, ProviderConfigErro
 from flagger_py.model.metric_template import MetricProviderSpec
 from flagger_py.operator.transport import http_client
 from flagger_py.plugins import registry
-from flagger_py.ports import MetricProvider
-from flagger_py.ports.metrics import MetricContext
 from flagger_py.queries import template
+from flagger_py.spi import MetricContext, MetricProvider
+from flagger_py.spi.querying import call
 from tests.metrics.backend import Answer, Backend, Request
 from tests.webhooks.server import Server
 
 # Provider modules as the controller loads them (installed as flagger_py.providers.metrics.*).
 EXTERNAL: Any = importlib.import_module("flagger_py.providers.metrics.externalmetrics")
-call: Any = importlib.import_module("flagger_py.providers.metrics.http").call
 NOW = 1_700_000_000
 WINDOW = 60.0  # the metric's interval: 1m
 

@@ -16,8 +16,8 @@ from flagger_py.errors import ProviderConfigError, ProviderUnavailable
 from flagger_py.model.canary import Webhook
 from flagger_py.operator.transport import http_client
 from flagger_py.spi import posting as notifiers_http
+from flagger_py.spi import querying as metrics_http
 from flagger_py.webhooks.caller import HttpWebhookCaller
-from providers.metrics import http as metrics_http
 from tests.security.hostile import TRICKLE_BYTES, TRICKLE_EVERY, hostile
 
 CLIENTS: dict[str, Callable[[], httpx.AsyncClient]] = {"httpx": httpx.AsyncClient, "aiohttp": http_client}
