@@ -176,11 +176,7 @@ class Settings:
     @property
     def defaults(self) -> ControllerDefaults:
         """The flags that fill in, bound or refuse a Canary's spec (``effective.resolve``)."""
-        return ControllerDefaults(
-            mesh_provider=self.mesh_provider,
-            min_interval=self.min_interval,
-            no_cross_namespace_refs=self.no_cross_namespace_refs,
-        )
+        return ControllerDefaults(self.mesh_provider, self.min_interval, self.no_cross_namespace_refs)
 
     @property
     def lease_namespace(self) -> str:
