@@ -497,6 +497,34 @@ async def test_errors_map_to_the_errors_tree(
         assert secret not in str(raised.value)
 
 
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+async def test_an_echoed_credential_is_masked(case: Case, serve: Any, service_account_key: str) -> None:
+    """A backend that repeats the headers it was sent in its error (some proxies do) never gets a
+    credential into the message."""
+
+    def echo(req: Request, _n: int) -> Answer:
+        return 400, json.dumps({"error": "rejected: " + " ".join(req.headers.values())})
+
+    backend = serve(token_endpoint(echo))
+    with pytest.raises(ProviderConfigError) as raised:
+        await run(case, backend.url, service_account_key)
+    for secret in ("api-123", "app-456", "nrq-789", "influx-tok", "dt0c01", "sf-tok", "ext-tok", "ya29"):
+        assert secret not in str(raised.value)
+
+
+def test_a_missing_secret_key_names_the_key_and_the_secret() -> None:
+    client = httpx.AsyncClient()
+    spec = MetricProviderSpec.model_validate({"type": "datadog", "secretRef": {"name": "datadog-keys"}})
+    with pytest.raises(ProviderAuthError) as raised:
+        registry("metric provider").get("datadog").configured(
+            MetricContext(client, client), spec, {"datadog_api_key": "api-123"}
+        )
+    message = str(raised.value)
+    assert "'datadog_application_key'" in message
+    assert "'datadog-keys'" in message
+    assert "api-123" not in message
+
+
 @pytest.mark.parametrize(
     "case", [c for c in CASES if c.content_type == "application/json"], ids=lambda c: c.type
 )
