@@ -39,7 +39,7 @@ reason in its docstring, when a check cannot apply to it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, get_args
 from unittest import mock
 
@@ -59,6 +59,7 @@ from flagger_py.spi import (
     ProviderError,
     ProviderUnavailable,
 )
+from flagger_py.testing.notifiers import TRANSPORT_ERRORS, Answer, Service, failing
 
 HOST = "metrics.example.com"
 ADDRESS = f"https://{HOST}"
@@ -77,20 +78,13 @@ BAD_ADDRESSES = (
 )
 AUTH_STATUSES = (401, 403)
 UNAVAILABLE_STATUSES = (429, 500, 502, 503, 504)
-TRANSPORT_ERRORS: tuple[type[httpx.TransportError], ...] = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.ReadTimeout,
-    httpx.WriteTimeout,
-    httpx.PoolTimeout,
-    httpx.ReadError,
-    httpx.RemoteProtocolError,
-)
 GARBLED = "<html><body>kit gateway: upstream answered nothing usable</body></html>"
 
 Body = str | bytes | Mapping[str, Any] | Sequence[Any]
 """An answer's body: a JSON value, or a text sent with the contract's ``content_type``."""
-Answer = Callable[[httpx.Request], httpx.Response]
+# The backend is the notifier kit's: ``Service`` (an httpx.MockTransport that keeps every request)
+# answering each request with an ``Answer``, and ``failing``, the answer that never comes with one
+# of ``TRANSPORT_ERRORS`` (every connect, read, write, pool and proxy failure and timeout).
 
 _SLEEP = asyncio.sleep
 
@@ -104,21 +98,6 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
     """``coro`` run to completion, with back-off waits (``asyncio.sleep``) skipped."""
     with mock.patch.object(asyncio, "sleep", _no_wait):
         return asyncio.run(coro)
-
-
-class Backend:
-    """Plays the metrics backend: answers each request with ``answer`` and keeps every request."""
-
-    def __init__(self, answer: Answer) -> None:
-        self.answer = answer
-        self.requests: list[httpx.Request] = []
-
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.MockTransport(self._handle))
-
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.answer(request)
 
 
 def reply(body: Body, content_type: str = "text/plain", status: int = 200) -> Answer:
@@ -143,15 +122,6 @@ def refusal(code: int, secrets: Sequence[str] = ()) -> Answer:
         if sent:
             error += f"; it was sent {'; '.join(sent)}"
         return httpx.Response(code, json={"error": error, "message": error})
-
-    return answer
-
-
-def failing(error: type[httpx.TransportError]) -> Answer:
-    """An answer that never comes: ``error``, with the URL in its message as httpx puts it."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        raise error(f"{error.__name__} while sending to {request.url}", request=request)
 
     return answer
 
@@ -246,13 +216,13 @@ class MetricProviderContract:
     def answers(self, kind: str) -> Answer:
         return reply(self.body(kind), self.content_type)
 
-    async def queried(self, backend: Backend) -> float:
+    async def queried(self, backend: Service) -> float:
         async with backend.client() as http:
             provider = self.configured(self.context(http), self.spec(), dict(self.secret))
             value: float = await provider.run_query(self.query, WINDOW_SECONDS)
             return value
 
-    async def probed(self, backend: Backend) -> bool:
+    async def probed(self, backend: Service) -> bool:
         async with backend.client() as http:
             provider = self.configured(self.context(http), self.spec(), dict(self.secret))
             online: bool = await provider.is_online()
@@ -273,13 +243,13 @@ class MetricProviderContract:
 
     def failure(self, answer: Answer) -> ProviderError:
         """The error a query raises when the backend answers ``answer``."""
-        outcome = self.outcome(self.queried(Backend(answer)))
+        outcome = self.outcome(self.queried(Service(answer)))
         assert isinstance(outcome, ProviderError), f"the query returned {outcome!r}, not an error"
         return outcome
 
     def refused(self, spec: MetricProviderSpec, secret: Mapping[str, str]) -> ProviderError:
         """The error ``configured`` raises for ``spec`` and ``secret``; it must send nothing."""
-        backend = Backend(self.answers("answer"))
+        backend = Service(self.answers("answer"))
 
         async def scenario() -> None:
             async with backend.client() as http:
@@ -326,7 +296,7 @@ class MetricProviderContract:
             assert "address" in str(error), f"{address!r}: the message does not name the address: {error}"
 
     def test_a_normal_answer_is_a_float(self) -> None:
-        backend = Backend(self.answers("answer"))
+        backend = Service(self.answers("answer"))
         value = self.outcome(self.queried(backend))
         assert not isinstance(value, BaseException), f"the normal answer raised {value!r}"
         assert isinstance(value, float), f"run_query returned a {type(value).__name__}, not a float"
@@ -362,14 +332,14 @@ class MetricProviderContract:
             assert isinstance(error, ProviderUnavailable), f"{kind.__name__}: {type(error).__name__}"
 
     def test_online_when_the_backend_answers(self) -> None:
-        backend = Backend(self.answers("online"))
+        backend = Service(self.answers("online"))
         online = self.outcome(self.probed(backend))
         assert online is True, f"is_online() gave {online!r} while the backend answers"
         assert backend.requests, "is_online() sent no request through the client it was given"
 
     def test_offline_when_the_backend_does_not_answer(self) -> None:
         for answer in (failing(httpx.ConnectError), failing(httpx.ReadTimeout), refusal(503, [])):
-            online = self.outcome(self.probed(Backend(answer)))
+            online = self.outcome(self.probed(Service(answer)))
             assert online is False or isinstance(online, ProviderUnavailable), (
                 f"is_online() gave {online!r} while the backend does not answer"
             )

@@ -14,15 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from flagger_py.spi import (
-    MetricContext,
-    MetricProviderSpec,
-    NoDataError,
-    ProviderAuthError,
-    ProviderConfigError,
-    ProviderError,
-    ProviderUnavailable,
-)
+from flagger_py import spi
 
 TIMEOUT_SECONDS = 5.0
 TOKEN = "token"
@@ -40,27 +32,29 @@ class JsonPointProvider:
 
     @classmethod
     def configured(
-        cls, context: MetricContext, spec: MetricProviderSpec, secret: Mapping[str, str]
+        cls, context: spi.MetricContext, spec: spi.MetricProviderSpec, secret: Mapping[str, str]
     ) -> JsonPointProvider:
         """From a MetricTemplate's provider and its Secret; the errors name the field or the key."""
         token = secret.get(TOKEN)
         if not token:
-            raise ProviderAuthError(f"jsonpoint needs the key {TOKEN!r} in spec.provider.secretRef's Secret")
+            raise spi.ProviderAuthError(
+                f"jsonpoint needs the key {TOKEN!r} in spec.provider.secretRef's Secret"
+            )
         return cls(context.client(spec.insecure_skip_verify), checked(spec.address), token)
 
     async def run_query(self, query: str, window_seconds: float) -> float:
         body = await self.get("/query", {"q": query, "window": f"{window_seconds:g}"})
         value = body.get("value") if isinstance(body, dict) else None
         if value is None:
-            raise NoDataError(f"jsonpoint has no value for the query {query!r}")
+            raise spi.NoDataError(f"jsonpoint has no value for the query {query!r}")
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ProviderUnavailable(f"jsonpoint answered a {type(value).__name__}, not a number")
+            raise spi.ProviderUnavailable(f"jsonpoint answered a {type(value).__name__}, not a number")
         return float(value)
 
     async def is_online(self) -> bool:
         try:
             await self.get("/health", {})
-        except ProviderError:
+        except spi.ProviderError:
             return False
         return True
 
@@ -73,20 +67,20 @@ class JsonPointProvider:
                 self.address + path, params=params, headers=self.headers, timeout=TIMEOUT_SECONDS
             )
         except httpx.TimeoutException as exc:
-            raise ProviderUnavailable(f"{where} did not answer within {TIMEOUT_SECONDS:g}s") from exc
+            raise spi.ProviderUnavailable(f"{where} did not answer within {TIMEOUT_SECONDS:g}s") from exc
         except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"{where} unreachable: {type(exc).__name__}") from exc
+            raise spi.ProviderUnavailable(f"{where} unreachable: {type(exc).__name__}") from exc
         status = response.status_code
         if status in (401, 403):
-            raise ProviderAuthError(f"{where} refused the token ({status}): check the Secret")
+            raise spi.ProviderAuthError(f"{where} refused the token ({status}): check the Secret")
         if status == 429 or status >= 500:
-            raise ProviderUnavailable(f"{where} answered {status}")
+            raise spi.ProviderUnavailable(f"{where} answered {status}")
         if not response.is_success:
-            raise ProviderConfigError(f"{where} rejected the query ({status})")
+            raise spi.ProviderConfigError(f"{where} rejected the query ({status})")
         try:
             return response.json()
         except ValueError as exc:
-            raise ProviderUnavailable(f"{where} answered {status} with a body that is not JSON") from exc
+            raise spi.ProviderUnavailable(f"{where} answered {status} with a body that is not JSON") from exc
 
 
 def checked(address: str | None) -> str:
@@ -94,12 +88,14 @@ def checked(address: str | None) -> str:
     ProviderConfigError saying what is wrong otherwise (never the address: it may hold a password)."""
     value = address or ""
     if value != value.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        raise ProviderConfigError("jsonpoint spec.provider.address has whitespace or a control character")
+        raise spi.ProviderConfigError("jsonpoint spec.provider.address has whitespace or a control character")
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
-        raise ProviderConfigError("jsonpoint spec.provider.address is not a URL with a valid port") from None
+        raise spi.ProviderConfigError(
+            "jsonpoint spec.provider.address is not a URL with a valid port"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProviderConfigError("jsonpoint spec.provider.address must be an absolute http(s) URL")
+        raise spi.ProviderConfigError("jsonpoint spec.provider.address must be an absolute http(s) URL")
     return value.rstrip("/")
