@@ -5,8 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import string
+from dataclasses import dataclass
 
 from flagger_py.model.canary import SessionAffinity
+
+
+@dataclass(frozen=True)
+class RunCookies:
+    """The cookies of one run: ``status.sessionAffinityCookie`` and ``primarySessionAffinityCookie``
+    (None without ``primaryCookieName``)."""
+
+    session: str
+    primary: str | None
 
 
 def cookie(name: str, seed: str) -> str:
@@ -15,12 +25,10 @@ def cookie(name: str, seed: str) -> str:
     return f"{name}=" + "".join(string.ascii_lowercase[b % 26] for b in digest[:10])
 
 
-def for_run(affinity: SessionAffinity, canary: str, revision: str) -> dict[str, str | None]:
-    """The status cookie fields of a new run of ``canary`` on ``revision``."""
+def for_run(affinity: SessionAffinity, canary: str, revision: str) -> RunCookies:
+    """The cookies of a new run of ``canary`` on ``revision``."""
     primary = affinity.primary_cookie_name
-    return {
-        "session_affinity_cookie": cookie(affinity.cookie_name, f"{canary}/{revision}/canary"),
-        "primary_session_affinity_cookie": cookie(primary, f"{canary}/{revision}/primary")
-        if primary
-        else None,
-    }
+    return RunCookies(
+        session=cookie(affinity.cookie_name, f"{canary}/{revision}/canary"),
+        primary=cookie(primary, f"{canary}/{revision}/primary") if primary else None,
+    )

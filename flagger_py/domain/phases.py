@@ -1,4 +1,8 @@
-"""Canary phases, the transitions between them, and the Promoted condition each one implies."""
+"""Canary phases, the transitions between them, and the Promoted condition each one implies.
+
+``TRANSITIONS`` is the table the state machine is held to: every phase change decide() makes goes
+through ``check`` (``machine.status_change.enter``), and one the table does not allow is a bug in the
+machine (``IllegalTransition``), never a property of the Canary."""
 
 from __future__ import annotations
 
@@ -8,11 +12,6 @@ from typing import Literal
 
 from flagger_py.model.canary import Phase
 
-RUNNING: frozenset[Phase] = frozenset(
-    {"Progressing", "Waiting", "WaitingPromotion", "Promoting", "Finalising"}
-)
-"""Phases of a run in progress: a new revision is not looked for, the run is continued."""
-
 ANALYSING: frozenset[Phase] = frozenset({"Progressing", "WaitingPromotion"})
 """Phases in which metrics and rollout webhooks are checked every tick."""
 
@@ -20,25 +19,38 @@ KEEPS_WEIGHT: frozenset[Phase] = frozenset({"Progressing", "Waiting", "Promoting
 """Phases that keep status.canaryWeight when entered (Flagger resets it in WaitingPromotion: fixed)."""
 
 TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
-    "": frozenset({"Initializing", "Initialized"}),
+    "": frozenset({"Initializing", "Initialized", "Failed"}),
     "Initializing": frozenset({"Initialized", "Failed"}),
-    "Initialized": frozenset({"Waiting", "Progressing", "Succeeded"}),
+    "Initialized": frozenset({"Waiting", "Progressing"}),
     "Waiting": frozenset({"Progressing", "Failed"}),
     "Progressing": frozenset({"Progressing", "WaitingPromotion", "Promoting", "Succeeded", "Failed"}),
-    "WaitingPromotion": frozenset({"Progressing", "Promoting", "Failed"}),
-    "Promoting": frozenset({"Finalising", "Failed"}),
+    "WaitingPromotion": frozenset({"Progressing", "Promoting", "Succeeded", "Failed"}),
+    "Promoting": frozenset({"Finalising", "Succeeded", "Failed"}),
     "Finalising": frozenset({"Succeeded", "Failed"}),
-    "Succeeded": frozenset({"Waiting", "Progressing", "Succeeded"}),
-    "Failed": frozenset({"Waiting", "Progressing", "Succeeded"}),
+    "Succeeded": frozenset({"Waiting", "Progressing"}),
+    "Failed": frozenset({"Waiting", "Progressing"}),
     "Terminating": frozenset(),
     "Terminated": frozenset(),
 }
-"""Allowed phase changes (flagger-behavior.md §2.2). Terminating is entered from any phase on deletion."""
+"""The phase changes decide() makes (flagger-behavior.md §2.2): a new Canary fails when its primary
+does; a run (re)starts in Progressing, also mid-analysis on a new revision; ``skipAnalysis`` set during
+a run ends it as Succeeded from any phase of the run. Terminating is entered from any phase on
+deletion, by the finalizer (``engine.finalizer``), never by decide()."""
+
+
+class IllegalTransition(AssertionError):
+    """decide() tried a phase change that ``TRANSITIONS`` does not allow: a programming error."""
 
 
 def can_transition(current: Phase, new: Phase) -> bool:
     """True when a run may go from ``current`` to ``new`` (staying put is always allowed)."""
     return new in (current, "Terminating") or new in TRANSITIONS[current]
+
+
+def check(current: Phase, new: Phase) -> None:
+    """Raise ``IllegalTransition`` unless a run may go from ``current`` to ``new``."""
+    if not can_transition(current, new):
+        raise IllegalTransition(f"phase {current or '(new)'!r} -> {new!r} is not in phases.TRANSITIONS")
 
 
 ConditionStatus = Literal["True", "False", "Unknown"]
