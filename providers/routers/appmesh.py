@@ -25,7 +25,7 @@ annotations.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flagger_py.model.canary import Canary, CanaryService
@@ -233,12 +233,10 @@ class AppMeshRouter(objects.OneObjectRouter):
     def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
         return read_routes(obj, Names.of(canary))
 
-    async def finalize(self, canary: Canary) -> None:
+    def companions(self, canary: Canary) -> Sequence[tuple[str, str, str]]:
         names = Names.of(canary)
-        for router in (names.apex, names.canary):
-            await objects.restore(self.cluster, canary, API, "VirtualService", service_name(router, names))
-        for node in (names.apex, names.primary, names.canary):
-            await objects.restore(self.cluster, canary, API, "VirtualNode", node)
+        nodes = [(API, "VirtualNode", node) for node in (names.apex, names.primary, names.canary)]
+        return [(API, "VirtualService", service_name(names.canary, names)), *nodes]
 
 
 def service_name(router: str, names: Names) -> str:

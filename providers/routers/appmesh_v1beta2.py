@@ -25,7 +25,7 @@ Canary, A/B testing (headers, one match) and blue/green.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flagger_py.errors import RouterError
@@ -83,13 +83,11 @@ class AppMeshV1Beta2Router(objects.OneObjectRouter):
     def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
         return read_routes(obj, Names.of(canary))
 
-    async def finalize(self, canary: Canary) -> None:
+    def companions(self, canary: Canary) -> Sequence[tuple[str, str, str]]:
         names = Names.of(canary)
-        for router in (names.apex, names.canary):
-            await objects.restore(self.cluster, canary, API, "VirtualService", router)
-            await objects.restore(self.cluster, canary, API, "VirtualRouter", router)
-        for node in (names.primary, names.canary):
-            await objects.restore(self.cluster, canary, API, "VirtualNode", node)
+        services = [(API, "VirtualService", name) for name in (names.apex, names.canary)]
+        nodes = [(API, "VirtualNode", node) for node in (names.primary, names.canary)]
+        return [*services, (API, "VirtualRouter", names.canary), *nodes]
 
     async def selector_label(self, canary: Canary) -> str:
         """The target's selector label key the VirtualNodes select pods by (Flagger's labelSelector)."""

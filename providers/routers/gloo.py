@@ -15,7 +15,7 @@ the primary.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flagger_py.errors import Problem, SpecError
@@ -71,10 +71,8 @@ class GlooRouter(objects.OneObjectRouter):
             await objects.put(self.cluster, canary, await self.upstream(canary, upstream, service, config))
         await super().reconcile(canary)
 
-    async def finalize(self, canary: Canary) -> None:
-        await super().finalize(canary)
-        for name in upstream_names(canary):
-            await objects.restore(self.cluster, canary, GLOO_API, "Upstream", name)
+    def companions(self, canary: Canary) -> Sequence[tuple[str, str, str]]:
+        return [(GLOO_API, "Upstream", name) for name in upstream_names(canary)]
 
     def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         return route_table(canary, routes)

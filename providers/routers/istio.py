@@ -64,11 +64,9 @@ class IstioRouter(objects.OneObjectRouter):
             await objects.put(self.cluster, canary, destination_rule(canary, host))
         await super().reconcile(canary)
 
-    async def finalize(self, canary: Canary) -> None:
-        await super().finalize(canary)
+    def companions(self, canary: Canary) -> Sequence[tuple[str, str, str]]:
         names = Names.of(canary)
-        for host in (names.primary, names.canary):
-            await objects.restore(self.cluster, canary, API, "DestinationRule", host)
+        return [(API, "DestinationRule", host) for host in (names.primary, names.canary)]
 
 
 def destination_rule(canary: Canary, host: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,5 +280,12 @@ class OneObjectRouter:
             raise RouterError(f"{self.kind} {Names.of(canary).namespace}/{self.name(canary)}: {why}")
         return self.read(found, canary)
 
+    def companions(self, canary: Canary) -> Sequence[tuple[str, str, str]]:  # noqa: ARG002 - a hook
+        """The (apiVersion, kind, name) of the other objects the router writes beside its one object
+        (DestinationRules, Upstreams, VirtualNodes...), restored after it on finalize."""
+        return ()
+
     async def finalize(self, canary: Canary) -> None:
         await restore(self.cluster, canary, self.api, self.kind, self.name(canary))
+        for api_version, kind, name in self.companions(canary):
+            await restore(self.cluster, canary, api_version, kind, name)
