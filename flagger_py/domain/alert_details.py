@@ -3,6 +3,8 @@ canary's settings: target, failure threshold, progress deadline and how traffic 
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from flagger_py.domain import weights
 from flagger_py.domain.effective import Settings
 from flagger_py.model.canary import CanarySpec
@@ -21,13 +23,18 @@ def details(settings: Settings, spec: CanarySpec) -> Details:
 
 
 def _routing(settings: Settings, spec: CanarySpec) -> str:
-    if settings.strategy == "ab-testing":
-        return "A/B Testing"
-    if settings.strategy == "blue-green":
-        return "Blue/Green"
-    analysis = spec.analysis
-    top = weights.max_weight(analysis)
-    if analysis.step_weights and not analysis.step_weight:
-        steps = ",".join(str(w) for w in analysis.step_weights)
-        return f"Weight steps: {steps} max: {top}"
-    return f"Weight step: {analysis.step_weight} max: {top}"
+    strategy = settings.strategy
+    match strategy:
+        case "ab-testing":
+            return "A/B Testing"
+        case "blue-green":
+            return "Blue/Green"
+        case "canary":
+            analysis = spec.analysis
+            top = weights.max_weight(analysis)
+            if analysis.step_weights and not analysis.step_weight:
+                steps = ",".join(str(w) for w in analysis.step_weights)
+                return f"Weight steps: {steps} max: {top}"
+            return f"Weight step: {analysis.step_weight} max: {top}"
+        case _:
+            assert_never(strategy)

@@ -9,7 +9,7 @@ no pass Event, as in Flagger.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, assert_never
 
 from flagger_py.domain import actions as act
 from flagger_py.domain.observations import HookKind, HookOutcome
@@ -43,15 +43,19 @@ def failure(kind: Kind, outcome: HookOutcome, canary: str) -> str:
     """The Warning text for the hook that held, failed or (``rollback``) asked for a rollback;
     ``canary`` is ``<name>.<namespace>``."""
     name = outcome.hook
-    if kind in _WAITING:
-        return f"Halt {canary} advancement {_WAITING[kind]} {name}"
-    if kind == "pre-rollout":
-        return f"Halt {canary} advancement pre-rollout check {name} failed {outcome.error}"
-    if kind == "rollout":
-        return f"Halt {canary} advancement external check {name} failed {outcome.error}"
-    if kind == "post-rollout":
-        return f"Post-rollout hook {name} failed {outcome.error}"
-    return f"Rollback check {name} passed"
+    match kind:
+        case "confirm-rollout" | "confirm-traffic-increase" | "confirm-promotion":
+            return f"Halt {canary} advancement {_WAITING[kind]} {name}"
+        case "pre-rollout":
+            return f"Halt {canary} advancement pre-rollout check {name} failed {outcome.error}"
+        case "rollout":
+            return f"Halt {canary} advancement external check {name} failed {outcome.error}"
+        case "post-rollout":
+            return f"Post-rollout hook {name} failed {outcome.error}"
+        case "rollback":
+            return f"Rollback check {name} passed"
+        case _:
+            assert_never(kind)
 
 
 def post_rollout(outcome: HookOutcome) -> tuple[act.EmitEvent, ...]:

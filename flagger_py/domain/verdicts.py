@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import assert_never
 
 from flagger_py.domain import goformat
 from flagger_py.model.canary import Canary, Metric
@@ -65,51 +66,53 @@ def judge(metric: Metric, result: Result, canary: Canary) -> Check:
     milliseconds, as Flagger's observers truncate it.
     """
     kind = _kind(metric)
-    if isinstance(result, Failure):
-        return Check(
-            metric.name,
-            False,
-            f"metric {metric.name} could not be queried: {result.message}",
-            event=_failure_event(kind, metric.name, result.message),
-        )
+    match result:
+        case Failure(message=message):
+            text = f"metric {metric.name} could not be queried: {message}"
+            return Check(metric.name, False, text, event=_failure_event(kind, metric.name, message))
+        case NoData(provider=provider):
+            return _no_data(metric, kind, provider, canary)
+        case Value(value=value) if math.isnan(value):
+            return _no_data(metric, kind, "prometheus", canary)
+        case Value(value=value):
+            return _bounded(metric, kind, value, canary)
+        case _:
+            assert_never(result)
+
+
+def _no_data(metric: Metric, kind: str, provider: str, canary: Canary) -> Check:
     target = canary.spec.target_ref.name
     namespace = canary.metadata.namespace or "default"
-    if isinstance(result, NoData) or math.isnan(result.value):
-        provider = result.provider if isinstance(result, NoData) else "prometheus"
-        return Check(
-            metric.name,
-            False,
-            f"no values found for {provider} metric {metric.name}: is {target} receiving traffic?",
-            event=_no_data_event(kind, metric.name, provider, f"{target}.{namespace}"),
-        )
-    value = result.value
+    return Check(
+        metric.name,
+        False,
+        f"no values found for {provider} metric {metric.name}: is {target} receiving traffic?",
+        event=_no_data_event(kind, metric.name, provider, f"{target}.{namespace}"),
+    )
+
+
+def _bounded(metric: Metric, kind: str, measured: float, canary: Canary) -> Check:
+    """The verdict on a value against the metric's bounds."""
+    value = measured
     low, high = _bounds(metric)
     if kind == DURATION:  # Flagger: time.Duration(int64(ms)) against time.Duration(threshold) ms
         value = _whole(value)
         low = None if low is None else _whole(low)
         high = None if high is None else _whole(high)
     shown = _show(metric.name, value)
-    halt = f"Halt {canary.metadata.name}.{namespace} advancement"
+    halt = f"Halt {canary.metadata.name}.{canary.metadata.namespace or 'default'} advancement"
     if low is not None and value < low:
         message = f"{metric.name} {shown} < {_show(metric.name, low)}"
         return Check(
-            metric.name,
-            False,
-            message,
-            result.value,
-            f"{halt} {_flagger(kind, metric.name, value, '<', low)}",
+            metric.name, False, message, measured, f"{halt} {_flagger(kind, metric.name, value, '<', low)}"
         )
     if high is not None and value > high:
         message = f"{metric.name} {shown} > {_show(metric.name, high)}"
         return Check(
-            metric.name,
-            False,
-            message,
-            result.value,
-            f"{halt} {_flagger(kind, metric.name, value, '>', high)}",
+            metric.name, False, message, measured, f"{halt} {_flagger(kind, metric.name, value, '>', high)}"
         )
     within = f"{metric.name} {shown} within {_range(metric.name, low, high)}"
-    return Check(metric.name, True, within, result.value)
+    return Check(metric.name, True, within, measured)
 
 
 def _whole(value: float) -> float:
