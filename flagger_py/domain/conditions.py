@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import assert_never
 
 from flagger_py.domain.observations import Instant
 from flagger_py.model.canary import CanaryStatus, Condition, Phase
@@ -39,28 +40,44 @@ def with_health(
     status: CanaryStatus, generation: int | None, now: Instant, blocked: Blocked | None = None
 ) -> CanaryStatus:
     """``status`` with observedGeneration and the Ready / Reconciling / Stalled conditions it implies."""
-    wanted: dict[str, tuple[str, str, str]] = {}
-    phase: Phase = status.phase
     if blocked is not None:
-        wanted["Ready"] = ("False", blocked.reason, blocked.message)
-        wanted["Stalled"] = ("True", blocked.reason, blocked.message)
-    elif phase in ("Initialized", "Succeeded"):
-        promoted = "Initialization done." if phase == "Initialized" else "Promotion finished."
-        wanted["Ready"] = ("True", phase, promoted)
-    elif phase == "Failed":
-        message = "Canary analysis failed; the primary keeps serving. Push a new revision to retry."
-        wanted["Ready"] = ("False", "Failed", message)
-        wanted["Stalled"] = ("True", "Failed", message)
+        why = (blocked.reason, blocked.message)
+        wanted = {"Ready": ("False", *why), "Stalled": ("True", *why)}
     else:
-        message = _RUNNING.get(phase, f"Phase {phase}.")
-        wanted["Ready"] = ("False", phase or "Initializing", message)
-        wanted["Reconciling"] = ("True", phase or "Initializing", message)
+        wanted = _wanted(status.phase)
     conditions = [c for c in status.conditions if c.type not in HEALTH]
     for kind in HEALTH:
         if kind in wanted:
             conditions.append(_condition(kind, *wanted[kind], generation, now, status.conditions))
     new = status.model_copy(update={"observed_generation": generation, "conditions": tuple(conditions)})
     return status if new == status else new
+
+
+def _wanted(phase: Phase) -> dict[str, tuple[str, str, str]]:
+    """The health conditions (status, reason, message) of a Canary in ``phase`` that is not blocked."""
+    match phase:
+        case "Initialized" | "Succeeded":
+            promoted = "Initialization done." if phase == "Initialized" else "Promotion finished."
+            return {"Ready": ("True", phase, promoted)}
+        case "Failed":
+            message = "Canary analysis failed; the primary keeps serving. Push a new revision to retry."
+            return {"Ready": ("False", "Failed", message), "Stalled": ("True", "Failed", message)}
+        case (
+            ""
+            | "Initializing"
+            | "Waiting"
+            | "Progressing"
+            | "WaitingPromotion"
+            | "Promoting"
+            | "Finalising"
+            | "Terminating"
+            | "Terminated"
+        ):
+            message = _RUNNING.get(phase, f"Phase {phase}.")
+            reason = phase or "Initializing"
+            return {"Ready": ("False", reason, message), "Reconciling": ("True", reason, message)}
+        case _:
+            assert_never(phase)
 
 
 def _condition(
