@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, dataclass_transform
 
 from flagger_py.domain.weights import Routes
 
 Severity = Literal["info", "warn", "error"]
 EventType = Literal["Normal", "Warning"]
-Workload = Literal["target", "primary"]
+
+
+@dataclass_transform(frozen_default=True)
+class _Order:
+    """An action that says nothing but what to do; each subclass is a frozen dataclass of its own."""
+
+    def __init_subclass__(cls) -> None:
+        dataclass(frozen=True)(cls)
 
 
 @dataclass(frozen=True)
@@ -20,13 +27,11 @@ class EnsureServices:
     apex: bool = True
 
 
-@dataclass(frozen=True)
-class EnsurePrimary:
+class EnsurePrimary(_Order):
     """Create the -primary workload from the target if it does not exist yet."""
 
 
-@dataclass(frozen=True)
-class ReconcileRoutes:
+class ReconcileRoutes(_Order):
     """Create or take over the router's objects, without touching the current weights."""
 
 
@@ -37,33 +42,27 @@ class SetRoutes:
     routes: Routes
 
 
-@dataclass(frozen=True)
-class ScaleToZero:
+class ScaleToZero(_Order):
     """Scale the target (the canary) to zero."""
 
 
-@dataclass(frozen=True)
-class ScaleFromZero:
+class ScaleFromZero(_Order):
     """Scale the target (the canary) up for a run."""
 
 
-@dataclass(frozen=True)
-class PauseScaler:
+class PauseScaler(_Order):
     """Pause the target's autoscaler (KEDA); HPA needs nothing."""
 
 
-@dataclass(frozen=True)
-class ResumeScaler:
+class ResumeScaler(_Order):
     """Resume the target's autoscaler."""
 
 
-@dataclass(frozen=True)
-class ReconcilePrimaryScaler:
+class ReconcilePrimaryScaler(_Order):
     """Create or update the primary's autoscaler from the target's."""
 
 
-@dataclass(frozen=True)
-class Promote:
+class Promote(_Order):
     """Copy the target's spec (and its ConfigMaps and Secrets, renamed -primary) to the primary."""
 
 

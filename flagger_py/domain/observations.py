@@ -26,14 +26,6 @@ HookKind = Literal[
 
 
 @dataclass(frozen=True)
-class Instant:
-    """A point in time as the engine's clock gives it: seconds since the epoch and RFC 3339 text."""
-
-    seconds: float
-    text: str
-
-
-@dataclass(frozen=True)
 class Readiness:
     """Whether a workload is ready; ``failed`` when it will not become ready (deadline exceeded)."""
 
@@ -93,3 +85,13 @@ class Observe:
     """decide() needs one more observation before it can decide."""
 
     what: Literal["primary", "canary", "routes", "metrics", "providers"] | HookKind
+
+
+@dataclass(frozen=True)
+class Instant:
+    """A point in time as the engine's clock gives it."""
+
+    seconds: float
+    """Seconds since the epoch."""
+    text: str
+    """The same instant in RFC 3339, as status fields and conditions write it."""

@@ -5,7 +5,7 @@ tick by tick, each observed phase change checked against the table."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import pytest
 from hypothesis import given, settings
@@ -18,14 +18,7 @@ from flagger_py.domain.verdicts import Check
 from flagger_py.model.canary import CanarySpec
 from tests.domain.world import World, hooks, spec
 
-KINDS: tuple[HookKind, ...] = (
-    "confirm-rollout",
-    "pre-rollout",
-    "rollout",
-    "confirm-traffic-increase",
-    "confirm-promotion",
-    "rollback",
-)
+KINDS: tuple[HookKind, ...] = get_args(HookKind)
 T = TypeVar("T")
 UNREADY = st.sampled_from([Readiness(False, "rolling out"), Readiness(False, "deadline exceeded", True)])
 

@@ -46,8 +46,7 @@ def new_run(t: Tick) -> CanaryStatus:
         canary_weight=0,
         iterations=0,
         failed_checks=0,
-        last_applied_spec=t.obs.revision,
-        tracked_configs=dict(t.obs.configs),
+        applied=t.observed,
         cookies=cookies,
     )
     return t.enter("Progressing", change)

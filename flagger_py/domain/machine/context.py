@@ -11,7 +11,7 @@ from flagger_py.domain import alert_details
 from flagger_py.domain.effective import Settings
 from flagger_py.domain.machine import status_change
 from flagger_py.domain.machine.decision import Decision
-from flagger_py.domain.machine.status_change import KEEP, StatusChange
+from flagger_py.domain.machine.status_change import KEEP, Applied, StatusChange
 from flagger_py.domain.observations import HookKind, HookOutcome, Instant, Observations, Observe
 from flagger_py.model.canary import CanarySpec, CanaryStatus, Phase
 
@@ -65,6 +65,11 @@ class Tick:
     @property
     def details(self) -> alert_details.Details:
         return alert_details.details(self.settings, self.spec)
+
+    @property
+    def observed(self) -> Applied:
+        """The revision observed this tick, as a run applies it."""
+        return Applied(self.obs.revision, dict(self.obs.configs))
 
     @property
     def revision_changed(self) -> bool:

@@ -25,10 +25,7 @@ def initialize(t: Tick) -> Decision | Observe:
         waiting = (act.EnsureServices(apex=False), act.EnsurePrimary())
         # Waiting for the new primary: look again soon, not a whole interval later.
         return t.done(*waiting, *checked, status=t.enter("Initializing"), after=t.settings.recheck)
-    revision = t.obs.revision
-    change = StatusChange(
-        last_applied_spec=revision, last_promoted_spec=revision, tracked_configs=dict(t.obs.configs)
-    )
+    change = StatusChange(applied=t.observed, promoted=True)
     return t.done(
         *setup,
         *checked,

@@ -15,32 +15,41 @@ from flagger_py.model.canary import CanaryStatus, Condition, Phase
 
 
 @dataclass(frozen=True)
+class Applied:
+    """The revision a run (or the initialization) is on: ``status.lastAppliedSpec`` (the pod-template
+    hash) and ``status.trackedConfigs`` (the checksums of the ConfigMaps and Secrets it uses)."""
+
+    revision: str
+    configs: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class StatusChange:
-    """The status fields a step sets, named as ``CanaryStatus`` names them; ``None`` keeps a field."""
+    """The status fields a step sets; ``None`` keeps a field."""
 
     canary_weight: int | None = None
     iterations: int | None = None
     failed_checks: int | None = None
-    last_applied_spec: str | None = None
-    last_promoted_spec: str | None = None
-    tracked_configs: Mapping[str, str] | None = None
+    """Cumulative over a run: set to 0 only when a run starts."""
+    applied: Applied | None = None
+    promoted: bool = False
+    """With ``applied``: the primary runs that revision too (``status.lastPromotedSpec``)."""
     cookies: RunCookies | None = None
     """The session-affinity cookies of a new run (both fields are set: no primary cookie clears it)."""
 
     def fields(self) -> dict[str, object]:
         """The ``CanaryStatus`` fields this change sets, by name."""
-        out: dict[str, object] = {
-            name: value
-            for name, value in (
-                ("canary_weight", self.canary_weight),
-                ("iterations", self.iterations),
-                ("failed_checks", self.failed_checks),
-                ("last_applied_spec", self.last_applied_spec),
-                ("last_promoted_spec", self.last_promoted_spec),
-                ("tracked_configs", self.tracked_configs),
-            )
-            if value is not None
-        }
+        counters = (
+            ("canary_weight", self.canary_weight),
+            ("iterations", self.iterations),
+            ("failed_checks", self.failed_checks),
+        )
+        out: dict[str, object] = {name: value for name, value in counters if value is not None}
+        if self.applied is not None:
+            out["last_applied_spec"] = self.applied.revision
+            out["tracked_configs"] = dict(self.applied.configs)
+            if self.promoted:
+                out["last_promoted_spec"] = self.applied.revision
         if self.cookies is not None:
             out["session_affinity_cookie"] = self.cookies.session
             out["primary_session_affinity_cookie"] = self.cookies.primary
