@@ -156,13 +156,6 @@ def test_config_change_triggers_a_run() -> None:
     assert world.status.tracked_configs == {"configmap/podinfo": "bbbb"}
 
 
-def test_reverting_the_target_to_the_primary_spec_starts_nothing() -> None:
-    world = World(spec(stepWeight=10))
-    world.step()
-    world.revision = "rev-1"
-    assert world.step().actions == ONLY_RECONCILE
-
-
 def test_confirm_rollout_gate() -> None:
     world = initialized(World(spec(stepWeight=10, webhooks=hooks("confirm-rollout"))))
     world.hook_script = {"confirm-rollout": until(4)}
