@@ -7,7 +7,7 @@ import asyncio
 import json
 import pkgutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from importlib import metadata
 from typing import Any, ClassVar
 
@@ -34,28 +34,12 @@ from tests.metrics.test_http_providers import CASES
 SHAPES = {case.type: case for case in CASES}
 ADDRESS = ("address",)
 """``required_fields`` of a provider without a default address."""
-ECHO_CHECK = MetricProviderContract.test_no_message_repeats_a_credential_the_backend_echoes.__name__
-ECHOED = {"datadog": "DD-APPLICATION-KEY", "newrelic": "X-Query-Key"}
-"""Providers whose messages repeat a credential the backend echoes, and the header that carries it."""
 
 
 def installed(name: str) -> MetricProviderFactory:
     """The class the entry point registers (installed as ``flagger_py.providers.metrics``)."""
     factory: MetricProviderFactory = registry("metric provider").get(name)
     return factory
-
-
-def echoed(header: str) -> Callable[[MetricProviderContract], None]:
-    """The echo check, expected to fail: providers/metrics/http.py masks an error body with
-    redact.text but not with the values it sent (known=), so ``header``, whose name does not sound
-    secret, comes back in the message when the backend echoes it."""
-    reason = f"the {header} header comes back in the message when the backend echoes it (http.py)"
-
-    @pytest.mark.xfail(strict=True, reason=reason)
-    def check(self: MetricProviderContract) -> None:
-        MetricProviderContract.test_no_message_repeats_a_credential_the_backend_echoes(self)
-
-    return check
 
 
 def shaped(
@@ -77,8 +61,6 @@ def shaped(
         "content_type": shape.content_type,
         **settings,
     }
-    if entry_point in ECHOED:
-        fields[ECHO_CHECK] = echoed(ECHOED[entry_point])
     return type(f"Test{entry_point.title()}", (base,), fields)
 
 
@@ -333,8 +315,7 @@ def test_every_in_tree_metric_provider_has_a_contract_test() -> None:
     assert tested == set(registry("metric provider").names())
     entries = metadata.entry_points(group="flagger_py.metric_providers")
     registered = {entry.module.rsplit(".", 1)[1] for entry in entries}
-    shared = {"http", "extras"}
-    assert {module.name for module in pkgutil.iter_modules(metrics.__path__)} - shared == registered
+    assert {module.name for module in pkgutil.iter_modules(metrics.__path__)} == registered
 
 
 # --- the contract can fail -------------------------------------------------------------------
