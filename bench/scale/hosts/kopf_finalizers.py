@@ -4,9 +4,8 @@ kopf's finalizer is named ``finalizer.flagger.app``; an ``on.delete`` handler, f
 with ``revertOnDeletion`` (as Flagger, no other Canary gets the finalizer), makes kopf add and remove
 it, and runs the engine's finalize steps, each retried by kopf (``TemporaryError``) until done. Our
 side neither writes finalizers (a Finalizers port that leaves them to kopf) nor finalizes in a tick.
-What this costs beyond the watch: kopf stores its diff-base annotation
-(``kopf.zalando.org/last-handled-configuration``) on every Canary, as it does for any resource with a
-change handler.
+What this costs beyond the watch: on the Canaries the handler matches, kopf's finalizer patches, its
+diff-base annotation (``kopf.zalando.org/last-handled-configuration``) and its progress storage.
 """
 
 from __future__ import annotations
