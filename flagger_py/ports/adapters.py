@@ -4,7 +4,7 @@ with every other adapter, as one value (``Adapters``) the host builds once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 from flagger_py.model.canary import Canary
@@ -49,14 +49,6 @@ class Adapters:
     finalizers: Finalizers
 
     def deps(self, router: Router) -> Deps:
-        """The ports of one tick run through ``router``."""
-        return Deps(
-            workloads=self.workloads,
-            router=router,
-            analyzer=self.analyzer,
-            webhooks=self.webhooks,
-            alerter=self.alerter,
-            events=self.events,
-            status=self.status,
-            clock=self.clock,
-        )
+        """The ports of one tick run through ``router``: the others are these adapters, by name."""
+        shared = {f.name: getattr(self, f.name) for f in fields(Deps) if f.name != "router"}
+        return Deps(router=router, **shared)

@@ -17,7 +17,6 @@ from typing import Any
 
 from flagger_py.errors import Problem, SpecError
 from flagger_py.model.canary import Canary
-from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
@@ -28,21 +27,16 @@ PRIORITY = 10000
 """Flagger's maxPriority: the canary rule is matched before the user's own."""
 
 
-class ApisixRouter(objects.OneObjectRouter):
+class ApisixRouter(objects.OneObjectRouter, provider="apisix", api=API, kind="ApisixRoute"):
     """Implements ``ports.Router`` for ``provider: apisix``."""
 
-    provider = "apisix"
-    api = API
-    kind = "ApisixRoute"
-    strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
-
-    def check(self, canary: Canary) -> str | None:
+    def refuse(self, canary: Canary) -> str | None:
         if canary.spec.route_ref is None or not canary.spec.route_ref.name:
             return (
                 "spec.routeRef: provider apisix routes through your ApisixRoute; set spec.routeRef to "
                 "{apiVersion: apisix.apache.org/v2, kind: ApisixRoute, name: <the route of the apex Service>}"
             )
-        return unsupported(canary, self.provider, self.strategies)
+        return None
 
     def name(self, canary: Canary) -> str:
         ref = canary.spec.route_ref

@@ -30,11 +30,10 @@ from typing import Any
 
 from flagger_py.model.canary import Canary, CanaryService
 from flagger_py.model.duration import Duration
-from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.spi import ALL_PRIMARY, Routes
+from flagger_py.model.strategy import Strategy
+from flagger_py.spi import Routes
 
 from . import objects
-from .matches import headers_only
 from .objects import Names
 
 API = "appmesh.k8s.aws/v1beta1"
@@ -45,9 +44,10 @@ DEFAULT_PER_RETRY_MS = 250
 STRATEGIES: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
 
 
-def check(canary: Canary, provider: str) -> str | None:
-    """What both App Mesh routers refuse: A/B matches App Mesh cannot route, durations that do not
-    parse, retry events App Mesh does not know, strategies it cannot do."""
+def refusal(canary: Canary, provider: str) -> str | None:
+    """What both App Mesh routers refuse beyond their strategies and header-only matches: a canary
+    without spec.service, A/B matches on more than one condition, durations that do not parse, retry
+    events App Mesh does not know."""
     service = canary.spec.service
     if service is None:
         return f"spec.service: provider {provider} needs spec.service (at least its port)"
@@ -57,9 +57,6 @@ def check(canary: Canary, provider: str) -> str | None:
             f"spec.analysis.match: App Mesh routes A/B traffic on one condition (got {len(matches)}); "
             "put every header in one match"
         )
-    why = headers_only(canary, "App Mesh")
-    if why:
-        return why
     retries = service.retries
     if retries is not None and retries.per_try_timeout:
         problem = duration_problem(retries.per_try_timeout, "spec.service.retries.perTryTimeout")
@@ -71,7 +68,7 @@ def check(canary: Canary, provider: str) -> str | None:
                 f"spec.service.retries.retryOn: App Mesh has no retry event {event!r}; "
                 f"use a comma-separated list of {', '.join(RETRY_EVENTS)}"
             )
-    return unsupported(canary, provider, STRATEGIES)
+    return None
 
 
 def duration_problem(text: str, field: str) -> str | None:
@@ -194,23 +191,32 @@ def routes_for(
     return [route(name, {"prefix": prefix}, targets(routes))]
 
 
-class AppMeshRouter(objects.OneObjectRouter):
+def read_routes(vs: Mapping[str, Any], names: Names) -> Routes:
+    """The weights of the first route (Flagger's AppMeshRouter.GetRoutes)."""
+    routes = (vs.get("spec") or {}).get("routes") or ()
+    first = (routes[0].get("http") or {}) if routes else {}
+    targets = (first.get("action") or {}).get("weightedTargets") or ()
+    found = {t.get("virtualNodeName"): t.get("weight", 0) for t in targets}
+    return objects.split(found, names)
+
+
+class AppMeshRouter(
+    objects.OneObjectRouter, provider="appmesh", api=API, kind="VirtualService", reads=read_routes
+):
     """Implements ``ports.Router`` for ``provider: appmesh`` (App Mesh v1beta1 objects); the routes
     live in the apex VirtualService."""
 
-    provider = "appmesh"
-    api = API
-    kind = "VirtualService"
     strategies = STRATEGIES
+    headers_only_as = "App Mesh"
 
-    def check(self, canary: Canary) -> str | None:
+    def refuse(self, canary: Canary) -> str | None:
         service = canary.spec.service
         if service is not None and not service.mesh_name:
             return (
                 f"spec.service.meshName: provider {self.provider} needs the name of the App Mesh mesh; "
                 "set it (or use provider appmesh:v1beta2, which finds the mesh by namespace)"
             )
-        return check(canary, self.provider)
+        return refusal(canary, self.provider)
 
     async def reconcile(self, canary: Canary) -> None:
         names = Names.of(canary)
@@ -229,9 +235,6 @@ class AppMeshRouter(objects.OneObjectRouter):
 
     def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         return virtual_service(canary, Names.of(canary).apex, routes)
-
-    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
-        return read_routes(obj, Names.of(canary))
 
     def companions(self, canary: Canary) -> Sequence[tuple[str, str, str]]:
         names = Names.of(canary)
@@ -296,14 +299,3 @@ def virtual_service(canary: Canary, router: str, routes: Routes) -> dict[str, An
     gateway = gateway_annotations(service) if router == names.apex else None
     meta = plain_metadata(canary, service_name(router, names), gateway)
     return {"apiVersion": API, "kind": "VirtualService", "metadata": meta, "spec": spec}
-
-
-def read_routes(vs: Mapping[str, Any], names: Names) -> Routes:
-    """The weights of the first route (Flagger's AppMeshRouter.GetRoutes)."""
-    routes = (vs.get("spec") or {}).get("routes") or ()
-    first = (routes[0].get("http") or {}) if routes else {}
-    targets = (first.get("action") or {}).get("weightedTargets") or ()
-    found = {t.get("virtualNodeName"): t.get("weight", 0) for t in targets}
-    if names.primary not in found and names.canary not in found:
-        return ALL_PRIMARY
-    return objects.weights(found.get(names.primary, 0), found.get(names.canary, 0))

@@ -30,8 +30,7 @@ from typing import Any
 
 from flagger_py.errors import RouterError
 from flagger_py.model.canary import Canary, CanaryService
-from flagger_py.model.strategy import Strategy
-from flagger_py.spi import ALL_PRIMARY, RouterContext, Routes
+from flagger_py.spi import RouterContext, Routes
 
 from . import appmesh, objects
 from .objects import Names
@@ -42,14 +41,23 @@ DEFAULT_SELECTOR_LABELS = ("app", "name", "app.kubernetes.io/name")
 """Flagger's default ``-selector-labels``, used when the controller does not pass its own."""
 
 
-class AppMeshV1Beta2Router(objects.OneObjectRouter):
+def read_routes(router: Mapping[str, Any], names: Names) -> Routes:
+    """The weights of the first route (Flagger's AppMeshv1beta2Router.GetRoutes)."""
+    routes = (router.get("spec") or {}).get("routes") or ()
+    first = (routes[0].get("httpRoute") or {}) if routes else {}
+    targets = (first.get("action") or {}).get("weightedTargets") or ()
+    found = {(t.get("virtualNodeRef") or {}).get("name"): t.get("weight", 0) for t in targets}
+    return objects.split(found, names)
+
+
+class AppMeshV1Beta2Router(
+    objects.OneObjectRouter, provider="appmesh:v1beta2", api=API, kind="VirtualRouter", reads=read_routes
+):
     """Implements ``ports.Router`` for ``provider: appmesh:v1beta2``; the routes live in the apex
     VirtualRouter."""
 
-    provider = "appmesh:v1beta2"
-    api = API
-    kind = "VirtualRouter"
-    strategies: frozenset[Strategy] = appmesh.STRATEGIES
+    strategies = appmesh.STRATEGIES
+    headers_only_as = "App Mesh"
 
     def __init__(self, context: RouterContext) -> None:
         super().__init__(context)
@@ -58,13 +66,13 @@ class AppMeshV1Beta2Router(objects.OneObjectRouter):
             DEFAULT_SELECTOR_LABELS
         )
 
-    def check(self, canary: Canary) -> str | None:
+    def refuse(self, canary: Canary) -> str | None:
         service = canary.spec.service
         if service is not None and service.timeout:
             problem = appmesh.duration_problem(service.timeout, "spec.service.timeout")
             if problem:
                 return problem
-        return appmesh.check(canary, self.provider)
+        return appmesh.refusal(canary, self.provider)
 
     async def reconcile(self, canary: Canary) -> None:
         names = Names.of(canary)
@@ -79,9 +87,6 @@ class AppMeshV1Beta2Router(objects.OneObjectRouter):
 
     def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         return virtual_router(canary, Names.of(canary).apex, routes)
-
-    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
-        return read_routes(obj, Names.of(canary))
 
     def companions(self, canary: Canary) -> Sequence[tuple[str, str, str]]:
         names = Names.of(canary)
@@ -192,14 +197,3 @@ def virtual_service(canary: Canary, name: str) -> dict[str, Any]:
     spec = {"provider": {"virtualRouter": {"virtualRouterRef": {"name": name}}}}
     meta = appmesh.plain_metadata(canary, name, gateway)
     return {"apiVersion": API, "kind": "VirtualService", "metadata": meta, "spec": spec}
-
-
-def read_routes(router: Mapping[str, Any], names: Names) -> Routes:
-    """The weights of the first route (Flagger's AppMeshv1beta2Router.GetRoutes)."""
-    routes = (router.get("spec") or {}).get("routes") or ()
-    first = (routes[0].get("httpRoute") or {}) if routes else {}
-    targets = (first.get("action") or {}).get("weightedTargets") or ()
-    found = {(t.get("virtualNodeRef") or {}).get("name"): t.get("weight", 0) for t in targets}
-    if names.primary not in found and names.canary not in found:
-        return ALL_PRIMARY
-    return objects.weights(found.get(names.primary, 0), found.get(names.canary, 0))

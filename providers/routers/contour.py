@@ -15,29 +15,31 @@ from collections.abc import Mapping
 from typing import Any
 
 from flagger_py.model.canary import ABMatch, Canary
-from flagger_py.model.strategy import Strategy, unsupported
+from flagger_py.model.strategy import Strategy
 from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
-from .matches import headers_only
 from .objects import Names
 
 API = "projectcontour.io/v1"
 
 
-class ContourRouter(objects.OneObjectRouter):
+def read_routes(proxy: Mapping[str, Any], names: Names) -> Routes:
+    routes = (proxy.get("spec") or {}).get("routes") or ()
+    with_canary = [r for r in routes if any(s.get("name") == names.canary for s in r.get("services") or ())]
+    if not with_canary:
+        return ALL_PRIMARY
+    found = {s.get("name"): s.get("weight", 0) for s in with_canary[0].get("services") or ()}
+    return objects.weights(found.get(names.primary, 0), found.get(names.canary, 0))
+
+
+class ContourRouter(
+    objects.OneObjectRouter, provider="contour", api=API, kind="HTTPProxy", reads=read_routes
+):
     """Implements ``ports.Router`` for ``provider: contour``."""
 
-    provider = "contour"
-    api = API
-    kind = "HTTPProxy"
     strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
-
-    def check(self, canary: Canary) -> str | None:
-        return headers_only(canary, "Contour") or unsupported(canary, self.provider, self.strategies)
-
-    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
-        return read_routes(obj, Names.of(canary))
+    headers_only_as = "Contour"
 
     def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         names = Names.of(canary)
@@ -67,15 +69,6 @@ def headers(match: ABMatch) -> list[dict[str, Any]]:
         )
         out.append({"header": {"name": name, "regex": regex}})
     return out
-
-
-def read_routes(proxy: Mapping[str, Any], names: Names) -> Routes:
-    routes = (proxy.get("spec") or {}).get("routes") or ()
-    with_canary = [r for r in routes if any(s.get("name") == names.canary for s in r.get("services") or ())]
-    if not with_canary:
-        return ALL_PRIMARY
-    found = {s.get("name"): s.get("weight", 0) for s in with_canary[0].get("services") or ()}
-    return objects.weights(found.get(names.primary, 0), found.get(names.canary, 0))
 
 
 def _route(canary: Canary, names: Names, conditions: list[dict[str, Any]], routes: Routes) -> dict[str, Any]:

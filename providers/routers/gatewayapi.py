@@ -22,7 +22,7 @@ from typing import Any
 from flagger_py.model.canary import ABMatch, Canary, CanaryService
 from flagger_py.model.duration import Duration
 from flagger_py.model.istio import HeaderOperations, HTTPMatchRequest
-from flagger_py.model.strategy import ALL, Strategy, unsupported
+from flagger_py.model.strategy import ALL, Strategy
 from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
@@ -32,15 +32,30 @@ GROUP = "gateway.networking.k8s.io"
 DEFAULT_MATCH = {"path": {"type": "PathPrefix", "value": "/"}}
 
 
-class GatewayAPIRouter(objects.OneObjectRouter):
+def read_routes(route: Mapping[str, Any], names: Names) -> Routes:
+    rules_ = (route.get("spec") or {}).get("rules") or []
+    with_canary = [
+        r for r in rules_ if any(b.get("name") == names.canary for b in r.get("backendRefs") or ())
+    ]
+    if not with_canary:
+        return ALL_PRIMARY  # an HTTPRoute we have not taken over yet
+    rule = with_canary[-1]
+    weights = {b.get("name"): b.get("weight", 1) for b in rule.get("backendRefs") or ()}
+    mirrored = any(
+        (f.get("requestMirror") or {}).get("backendRef", {}).get("name") == names.canary
+        for f in rule.get("filters") or ()
+    )
+    return objects.weights(weights.get(names.primary, 0), weights.get(names.canary, 0), mirrored)
+
+
+class GatewayAPIRouter(
+    objects.OneObjectRouter, provider="gatewayapi:v1", api=f"{GROUP}/v1", kind="HTTPRoute", reads=read_routes
+):
     """Implements ``ports.Router`` for ``provider: gatewayapi:v1``."""
 
-    provider = "gatewayapi:v1"
-    api = f"{GROUP}/v1"
-    kind = "HTTPRoute"
     strategies: frozenset[Strategy] = frozenset(ALL)
 
-    def check(self, canary: Canary) -> str | None:
+    def refuse(self, canary: Canary) -> str | None:
         service = canary.spec.service
         if service is None or not service.gateway_refs:
             return (
@@ -59,10 +74,7 @@ class GatewayAPIRouter(objects.OneObjectRouter):
                 "spec.service.corsPolicy.allowOrigins: the Gateway API CORS filter takes exact origins "
                 "(wildcards like https://*.example.com allowed); replace prefix/regex with exact"
             )
-        return unsupported(canary, self.provider, self.strategies)
-
-    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
-        return read_routes(obj, Names.of(canary))
+        return None
 
     def waiting(self, obj: Mapping[str, Any]) -> str | None:
         return not_accepted(obj)
@@ -80,11 +92,8 @@ class GatewayAPIRouter(objects.OneObjectRouter):
         return {"apiVersion": self.api, "kind": "HTTPRoute", "metadata": meta, "spec": spec}
 
 
-class GatewayAPIV1Beta1Router(GatewayAPIRouter):
+class GatewayAPIV1Beta1Router(GatewayAPIRouter, provider="gatewayapi:v1beta1", api=f"{GROUP}/v1beta1"):
     """Implements ``ports.Router`` for ``provider: gatewayapi:v1beta1`` (the same HTTPRoute, older API)."""
-
-    provider = "gatewayapi:v1beta1"
-    api = f"{GROUP}/v1beta1"
 
 
 def rules(canary: Canary, names: Names, routes: Routes) -> list[dict[str, Any]]:
@@ -169,22 +178,6 @@ def ab_matches(matches: Sequence[ABMatch], base: Sequence[Mapping[str, Any]]) ->
 def cookie_matches(base: Sequence[Mapping[str, Any]], cookie: str) -> list[dict[str, Any]]:
     header = {"type": "RegularExpression", "name": "Cookie", "value": f".*{re.escape(cookie)}.*"}
     return [{**m, "headers": [*m.get("headers", []), header]} for m in base]
-
-
-def read_routes(route: Mapping[str, Any], names: Names) -> Routes:
-    rules_ = (route.get("spec") or {}).get("rules") or []
-    with_canary = [
-        r for r in rules_ if any(b.get("name") == names.canary for b in r.get("backendRefs") or ())
-    ]
-    if not with_canary:
-        return ALL_PRIMARY  # an HTTPRoute we have not taken over yet
-    rule = with_canary[-1]
-    weights = {b.get("name"): b.get("weight", 1) for b in rule.get("backendRefs") or ()}
-    mirrored = any(
-        (f.get("requestMirror") or {}).get("backendRef", {}).get("name") == names.canary
-        for f in rule.get("filters") or ()
-    )
-    return objects.weights(weights.get(names.primary, 0), weights.get(names.canary, 0), mirrored)
 
 
 def not_accepted(route: Mapping[str, Any]) -> str | None:

@@ -20,11 +20,10 @@ from typing import Any
 
 from flagger_py.errors import Problem, SpecError
 from flagger_py.model.canary import ABMatch, Canary
-from flagger_py.model.strategy import Strategy, unsupported
+from flagger_py.model.strategy import Strategy
 from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
-from .matches import headers_only
 from .objects import Names
 
 GATEWAY_API = "gateway.solo.io/v1"
@@ -51,17 +50,11 @@ def upstream_names(canary: Canary) -> tuple[str, str]:
     return f"{prefix}-primaryupstream-{names.port}", f"{prefix}-canaryupstream-{names.port}"
 
 
-class GlooRouter(objects.OneObjectRouter):
+class GlooRouter(objects.OneObjectRouter, provider="gloo", api=GATEWAY_API, kind="RouteTable"):
     """Implements ``ports.Router`` for ``provider: gloo``."""
 
-    provider = "gloo"
-    api = GATEWAY_API
-    kind = "RouteTable"
     strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
-
-    def check(self, canary: Canary) -> str | None:
-        why = headers_only(canary, "the gloo router")
-        return why or unsupported(canary, self.provider, self.strategies)
+    headers_only_as = "the gloo router"
 
     async def reconcile(self, canary: Canary) -> None:
         primary, canary_upstream = upstream_names(canary)

@@ -15,14 +15,10 @@ from .objects import Names
 API = "networking.k8s.io/v1"
 
 
-class IngressCopyRouter(objects.OneObjectRouter):
+class IngressCopyRouter(objects.OneObjectRouter, api=API, kind="Ingress"):
     """Base of the routers whose one object is a copy of the user's Ingress."""
 
-    provider: str
-    api = API
-    kind = "Ingress"
-
-    def missing_ref(self, canary: Canary) -> str | None:
+    def refuse(self, canary: Canary) -> str | None:
         """Why the canary cannot be routed (it names no Ingress), or None."""
         ref = canary.spec.ingress_ref
         if ref is not None and ref.name:

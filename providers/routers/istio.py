@@ -29,15 +29,27 @@ API = "networking.istio.io/v1"
 SIDE_RULES = ("sticky-canary", "sticky-primary", "expire-cookie")
 
 
-class IstioRouter(objects.OneObjectRouter):
+def read_routes(vs: Mapping[str, Any], names: Names) -> Routes:
+    spec = vs.get("spec") or {}
+    rules = [r for r in spec.get("http") or spec.get("tcp") or [] if r.get("name") not in SIDE_RULES]
+    with_canary = [r for r in rules if any(_host(d) == names.canary for d in r.get("route") or ())]
+    rule = (with_canary or rules or [{}])[0]
+    found = {_host(d): d.get("weight", 0) for d in rule.get("route") or ()}
+    if names.primary not in found and names.canary not in found:
+        return ALL_PRIMARY  # a VirtualService we have not taken over yet
+    mirrors = [rule.get("mirror") or {}, *(m.get("destination", {}) for m in rule.get("mirrors") or ())]
+    mirrored = any(m.get("host") == names.canary for m in mirrors)
+    return objects.weights(found.get(names.primary, 0), found.get(names.canary, 0), mirrored)
+
+
+class IstioRouter(
+    objects.OneObjectRouter, provider="istio", api=API, kind="VirtualService", reads=read_routes
+):
     """Implements ``ports.Router`` for ``provider: istio``."""
 
-    provider = "istio"
-    api = API
-    kind = "VirtualService"
     strategies: frozenset[Strategy] = frozenset(ALL)
 
-    def check(self, canary: Canary) -> str | None:
+    def refuse(self, canary: Canary) -> str | None:
         service = canary.spec.service
         if service is None:
             return f"spec.service: provider {self.provider} needs spec.service (at least its port)"
@@ -50,13 +62,10 @@ class IstioRouter(objects.OneObjectRouter):
             return unsupported(
                 canary, f"{self.provider} (appProtocol tcp)", frozenset({"canary", "blue/green"})
             )
-        return unsupported(canary, self.provider, self.strategies)
+        return None
 
     def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         return virtual_service(canary, routes)
-
-    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
-        return read_routes(obj, Names.of(canary))
 
     async def reconcile(self, canary: Canary) -> None:
         names = Names.of(canary)
@@ -160,19 +169,6 @@ def ab_matches(matches: Sequence[ABMatch], base: Sequence[Mapping[str, Any]]) ->
 def cookie_matches(base: Sequence[Mapping[str, Any]], cookie: str) -> list[dict[str, Any]]:
     header = {"cookie": {"regex": f".*{re.escape(cookie)}.*"}}
     return [{**m, "headers": {**m.get("headers", {}), **header}} for m in base or ({},)]
-
-
-def read_routes(vs: Mapping[str, Any], names: Names) -> Routes:
-    spec = vs.get("spec") or {}
-    rules = [r for r in spec.get("http") or spec.get("tcp") or [] if r.get("name") not in SIDE_RULES]
-    with_canary = [r for r in rules if any(_host(d) == names.canary for d in r.get("route") or ())]
-    rule = (with_canary or rules or [{}])[0]
-    found = {_host(d): d.get("weight", 0) for d in rule.get("route") or ()}
-    if names.primary not in found and names.canary not in found:
-        return ALL_PRIMARY  # a VirtualService we have not taken over yet
-    mirrors = [rule.get("mirror") or {}, *(m.get("destination", {}) for m in rule.get("mirrors") or ())]
-    mirrored = any(m.get("host") == names.canary for m in mirrors)
-    return objects.weights(found.get(names.primary, 0), found.get(names.canary, 0), mirrored)
 
 
 def _rule(

@@ -22,7 +22,6 @@ from typing import Any
 
 from flagger_py.errors import RouterError
 from flagger_py.model.canary import Canary
-from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.spi import ALL_PRIMARY, ClusterObjects, Routes
 
 from . import objects
@@ -37,24 +36,28 @@ CANARY = "flagger-py.app/canary"
 """``<namespace>/<name>`` of the Canary a cluster-scoped object belongs to (no owner reference possible)."""
 
 
-class KumaRouter(objects.OneObjectRouter):
+def read_routes(route: Mapping[str, Any], names: Names) -> Routes:
+    """The primary's weight and the rest of 100 (as Flagger reads them); all-primary when the split has
+    no primary (a TrafficRoute not taken over yet)."""
+    split = ((route.get("spec") or {}).get("conf") or {}).get("split") or ()
+    for entry in split:
+        service = str((entry.get("destination") or {}).get(SERVICE_TAG, ""))
+        if service.split("_", maxsplit=1)[0] == names.primary:
+            primary = max(0, min(100, objects._number(entry.get("weight", 0))))
+            return Routes(primary, 100 - primary)
+    return ALL_PRIMARY
+
+
+class KumaRouter(objects.OneObjectRouter, provider="kuma", api=API, kind=KIND, reads=read_routes):
     """Implements ``ports.Router`` for ``provider: kuma``: one cluster-scoped TrafficRoute."""
 
-    provider = "kuma"
-    api = API
-    kind = KIND
-    strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
-
-    def check(self, canary: Canary) -> str | None:
+    def refuse(self, canary: Canary) -> str | None:
         if canary.spec.service is None:
             return f"spec.service: provider {self.provider} needs spec.service (at least its port)"
-        return unsupported(canary, self.provider, self.strategies)
+        return None
 
     def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         return traffic_route(canary, routes)
-
-    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
-        return read_routes(obj, Names.of(canary))
 
     async def write(self, canary: Canary, desired: Mapping[str, Any]) -> None:
         await put(self.cluster, canary, desired)
@@ -90,18 +93,6 @@ def traffic_route(canary: Canary, routes: Routes) -> dict[str, Any]:
         "conf": {"split": split},
     }
     return {"apiVersion": API, "kind": KIND, "metadata": meta, "mesh": mesh(canary), "spec": spec}
-
-
-def read_routes(route: Mapping[str, Any], names: Names) -> Routes:
-    """The primary's weight and the rest of 100 (as Flagger reads them); all-primary when the split has
-    no primary (a TrafficRoute not taken over yet)."""
-    split = ((route.get("spec") or {}).get("conf") or {}).get("split") or ()
-    for entry in split:
-        service = str((entry.get("destination") or {}).get(SERVICE_TAG, ""))
-        if service.split("_", maxsplit=1)[0] == names.primary:
-            primary = max(0, min(100, objects._number(entry.get("weight", 0))))
-            return Routes(primary, 100 - primary)
-    return ALL_PRIMARY
 
 
 def owner_key(canary: Canary) -> str:

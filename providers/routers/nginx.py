@@ -19,7 +19,7 @@ from typing import Any
 
 from flagger_py.errors import Problem, SpecError
 from flagger_py.model.canary import Canary
-from flagger_py.model.strategy import Strategy, unsupported
+from flagger_py.model.strategy import Strategy
 from flagger_py.spi import ALL_PRIMARY, RouterContext, Routes
 
 from . import objects
@@ -29,18 +29,17 @@ from .objects import Names
 DEFAULT_PREFIX = "nginx.ingress.kubernetes.io"
 
 
-class NginxRouter(IngressCopyRouter):
+class NginxRouter(IngressCopyRouter, provider="nginx"):
     """Implements ``ports.Router`` for ``provider: nginx``."""
 
-    provider = "nginx"
     strategies: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/green"})
 
     def __init__(self, context: RouterContext) -> None:
         super().__init__(context)
         self.prefix = context.options.get("ingress-annotations-prefix") or DEFAULT_PREFIX
 
-    def check(self, canary: Canary) -> str | None:
-        missing = self.missing_ref(canary)
+    def refuse(self, canary: Canary) -> str | None:
+        missing = super().refuse(canary)
         if missing:
             return missing
         headers = cookies = 0
@@ -62,7 +61,7 @@ class NginxRouter(IngressCopyRouter):
                 "spec.analysis.match: NGINX canaries match at most one header and one cookie "
                 f"(got {headers} headers and {cookies} cookies); keep one of each"
             )
-        return unsupported(canary, self.provider, self.strategies)
+        return None
 
     def read(self, ingress: Mapping[str, Any], canary: Canary) -> Routes:  # noqa: ARG002 - same for all
         annotations = (ingress.get("metadata") or {}).get("annotations") or {}

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flagger_py.errors import Problem, RouterError, SpecError
 from flagger_py.model.canary import Canary, SessionAffinity
+from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.spi import ALL_PRIMARY, FLUX_OPT_OUT, ClusterObjects, RouterContext, Routes
+
+from .matches import headers_only
 
 ORIGINAL = "flagger.kubernetes.io/original-configuration"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -192,6 +195,15 @@ def weights(primary: Any, canary: Any, mirrored: bool = False) -> Routes:
     return Routes(100 - canary_weight, canary_weight, mirrored)
 
 
+def split(found: Mapping[Any, Any], names: Names) -> Routes:
+    """Routes from the weights an object gives each backend by name (``found``): all to the primary
+    while it names neither side (an object we have not written yet), else ``weights`` of the two, a
+    missing side weighing 0."""
+    if names.primary not in found and names.canary not in found:
+        return ALL_PRIMARY
+    return weights(found.get(names.primary, 0), found.get(names.canary, 0))
+
+
 def cookie_header(cookie: str, max_age: int, affinity: SessionAffinity) -> str:
     """The Set-Cookie value pinning a client to one side for ``max_age`` seconds."""
     parts = [cookie, f"Max-Age={max_age}"]
@@ -224,18 +236,57 @@ def _number(value: Any) -> int:
 class OneObjectRouter:
     """Base of routers whose weights live in one object (``api``/``kind``, named ``name(canary)``).
 
+    A subclass names its provider, its object and the pure function that reads the routes in it in
+    its class statement, ``class TraefikRouter(OneObjectRouter, provider="traefik", api=API,
+    kind="TraefikService", reads=read_routes)`` (a subclass of a router keeps what it does not name),
+    and declares what it can do: ``strategies``, and ``headers_only_as`` when it routes A/B traffic by
+    request headers alone (the name the refusal gives it). ``check`` is then the router's own
+    refusals (``refuse``), A/B matches it cannot route and strategies it does not declare, in that
+    order.
+
     Subclasses say what the object should be (``desired``, or ``build`` when making it reads the
-    cluster) and how to read its routes (``read``); reconcile rewrites it from the spec with the
-    weights it has, get_routes recreates it when it was deleted behind our back (all traffic to the
-    primary), and finalize restores or deletes it.
+    cluster) and, where ``reads`` does not serve, how to read its routes (``read``); reconcile
+    rewrites it from the spec with the weights it has, get_routes recreates it when it was deleted
+    behind our back (all traffic to the primary), and finalize restores or deletes it.
     """
 
+    provider: str
     api: str
     kind: str
+    strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
+    headers_only_as: str | None = None
+    reads: Callable[[Mapping[str, Any], Names], Routes] | None = None
+
+    def __init_subclass__(
+        cls,
+        *,
+        provider: str = "",
+        api: str = "",
+        kind: str = "",
+        reads: Callable[[Mapping[str, Any], Names], Routes] | None = None,
+        **rest: Any,
+    ) -> None:
+        super().__init_subclass__(**rest)
+        for attribute, value in (("provider", provider), ("api", api), ("kind", kind)):
+            if value:
+                setattr(cls, attribute, value)
+        if reads is not None:
+            cls.reads = staticmethod(reads)
 
     def __init__(self, context: RouterContext) -> None:
         self.cluster = context.cluster
         self.options = context.options
+
+    def check(self, canary: Canary) -> str | None:
+        why = self.refuse(canary)
+        if why is None and self.headers_only_as is not None:
+            why = headers_only(canary, self.headers_only_as)
+        return why or unsupported(canary, self.provider, self.strategies)
+
+    def refuse(self, canary: Canary) -> str | None:  # noqa: ARG002 - a hook
+        """Why this router cannot route ``canary`` beyond its strategies and matches (a missing
+        field, a value its mesh has no word for), naming the field and the fix; None when it can."""
+        return None
 
     def name(self, canary: Canary) -> str:
         return Names.of(canary).apex
@@ -244,7 +295,11 @@ class OneObjectRouter:
         raise NotImplementedError
 
     def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
-        raise NotImplementedError
+        """The routes in the router's object: ``reads(obj, names)`` when the class names that pure
+        function, else the subclass's own reading."""
+        if self.reads is None:
+            raise NotImplementedError(f"{type(self).__name__} names no reads= and defines no read()")
+        return self.reads(obj, Names.of(canary))
 
     async def build(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         """The object to write: ``desired``, unless making it needs the cluster (a copy of a user's

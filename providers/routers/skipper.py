@@ -19,7 +19,6 @@ from typing import Any
 
 from flagger_py.errors import Problem, SpecError
 from flagger_py.model.canary import Canary
-from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
@@ -32,14 +31,8 @@ ROUTE_WEIGHT = "Weight(100)"
 ROUTE_DISABLED = "False()"
 
 
-class SkipperRouter(IngressCopyRouter):
+class SkipperRouter(IngressCopyRouter, provider="skipper"):
     """Implements ``ports.Router`` for ``provider: skipper``."""
-
-    provider = "skipper"
-    strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
-
-    def check(self, canary: Canary) -> str | None:
-        return self.missing_ref(canary) or unsupported(canary, self.provider, self.strategies)
 
     def read(self, ingress: Mapping[str, Any], canary: Canary) -> Routes:
         names = Names.of(canary)

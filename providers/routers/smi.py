@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flagger_py.model.canary import Canary
-from flagger_py.model.strategy import Strategy, unsupported
 from flagger_py.spi import ALL_PRIMARY, Routes
 
 from . import objects
@@ -22,22 +21,24 @@ from .objects import Names
 GROUP = "split.smi-spec.io"
 
 
-class SMIRouter(objects.OneObjectRouter):
+def read_routes(split: Mapping[str, Any], names: Names) -> Routes:
+    backends = {b.get("service"): b.get("weight") for b in (split.get("spec") or {}).get("backends") or ()}
+    if names.canary not in backends and names.primary not in backends:
+        return ALL_PRIMARY
+    return objects.weights(backends.get(names.primary), backends.get(names.canary))
+
+
+class SMIRouter(
+    objects.OneObjectRouter,
+    provider="smi:v1alpha2",
+    api=f"{GROUP}/v1alpha2",
+    kind="TrafficSplit",
+    reads=read_routes,
+):
     """Implements ``ports.Router`` for ``provider: smi:v1alpha2``."""
-
-    provider = "smi:v1alpha2"
-    api = f"{GROUP}/v1alpha2"
-    kind = "TrafficSplit"
-    strategies: frozenset[Strategy] = frozenset({"canary", "blue/green"})
-
-    def check(self, canary: Canary) -> str | None:
-        return unsupported(canary, self.provider, self.strategies)
 
     def weight(self, value: int) -> int | str:
         return value
-
-    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
-        return read_routes(obj, Names.of(canary))
 
     def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         names = Names.of(canary)
@@ -52,37 +53,20 @@ class SMIRouter(objects.OneObjectRouter):
         return {"apiVersion": self.api, "kind": "TrafficSplit", "metadata": meta, "spec": spec}
 
 
-class SMIV1Alpha1Router(SMIRouter):
+class SMIV1Alpha1Router(SMIRouter, provider="smi:v1alpha1", api=f"{GROUP}/v1alpha1"):
     """Implements ``ports.Router`` for ``provider: smi:v1alpha1`` (weights are quantities)."""
-
-    provider = "smi:v1alpha1"
-    api = f"{GROUP}/v1alpha1"
 
     def weight(self, value: int) -> int | str:
         return str(value)
 
 
-class LinkerdRouter(SMIV1Alpha1Router):
+class LinkerdRouter(SMIV1Alpha1Router, provider="linkerd"):
     """Implements ``ports.Router`` for ``provider: linkerd`` (SMI v1alpha1, linkerd-smi)."""
 
-    provider = "linkerd"
 
-
-class OSMRouter(SMIRouter):
+class OSMRouter(SMIRouter, provider="osm"):
     """Implements ``ports.Router`` for ``provider: osm`` (SMI v1alpha2)."""
 
-    provider = "osm"
 
-
-class SMIV1Alpha3Router(SMIRouter):
+class SMIV1Alpha3Router(SMIRouter, provider="smi:v1alpha3", api=f"{GROUP}/v1alpha3"):
     """Implements ``ports.Router`` for ``provider: smi:v1alpha3``."""
-
-    provider = "smi:v1alpha3"
-    api = f"{GROUP}/v1alpha3"
-
-
-def read_routes(split: Mapping[str, Any], names: Names) -> Routes:
-    backends = {b.get("service"): b.get("weight") for b in (split.get("spec") or {}).get("backends") or ()}
-    if names.canary not in backends and names.primary not in backends:
-        return ALL_PRIMARY
-    return objects.weights(backends.get(names.primary), backends.get(names.canary))

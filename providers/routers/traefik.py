@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flagger_py.model.canary import Canary, SessionAffinity
-from flagger_py.model.strategy import Strategy, unsupported
-from flagger_py.spi import ALL_PRIMARY, Routes
+from flagger_py.model.strategy import Strategy
+from flagger_py.spi import Routes
 
 from . import objects
 from .objects import Names
@@ -25,15 +25,20 @@ from .objects import Names
 API = "traefik.io/v1alpha1"
 
 
-class TraefikRouter(objects.OneObjectRouter):
+def read_routes(service: Mapping[str, Any], names: Names) -> Routes:
+    weighted = ((service.get("spec") or {}).get("weighted") or {}).get("services") or ()
+    found = {s.get("name"): s.get("weight", 1) for s in weighted}
+    return objects.split(found, names)
+
+
+class TraefikRouter(
+    objects.OneObjectRouter, provider="traefik", api=API, kind="TraefikService", reads=read_routes
+):
     """Implements ``ports.Router`` for ``provider: traefik``."""
 
-    provider = "traefik"
-    api = API
-    kind = "TraefikService"
     strategies: frozenset[Strategy] = frozenset({"canary", "blue/green", "session affinity"})
 
-    def check(self, canary: Canary) -> str | None:
+    def refuse(self, canary: Canary) -> str | None:
         affinity = canary.spec.analysis.session_affinity
         if affinity is not None and affinity.primary_cookie_name is not None:
             return (
@@ -45,13 +50,10 @@ class TraefikRouter(objects.OneObjectRouter):
                 "spec.analysis.sessionAffinity.partitioned: Traefik's sticky cookie has no Partitioned "
                 "attribute; remove the field"
             )
-        return unsupported(canary, self.provider, self.strategies)
+        return None
 
     def desired(self, canary: Canary, routes: Routes) -> dict[str, Any]:
         return traefik_service(canary, routes)
-
-    def read(self, obj: Mapping[str, Any], canary: Canary) -> Routes:
-        return read_routes(obj, Names.of(canary))
 
 
 def traefik_service(canary: Canary, routes: Routes) -> dict[str, Any]:
@@ -78,11 +80,3 @@ def sticky_cookie(affinity: SessionAffinity) -> dict[str, Any]:
         "sameSite": affinity.same_site.lower() if affinity.same_site else None,
     }
     return cookie | {k: v for k, v in optional.items() if v is not None}
-
-
-def read_routes(service: Mapping[str, Any], names: Names) -> Routes:
-    weighted = ((service.get("spec") or {}).get("weighted") or {}).get("services") or ()
-    found = {s.get("name"): s.get("weight", 1) for s in weighted}
-    if names.primary not in found and names.canary not in found:
-        return ALL_PRIMARY
-    return objects.weights(found.get(names.primary, 0), found.get(names.canary, 0))
