@@ -2,11 +2,12 @@
 
 - :func:`checked_url` and :func:`required` validate settings eagerly (ProviderConfigError naming
   the field, never the address: a webhook URL carries its secret in the path);
-- :func:`post` sends one JSON body within :data:`TIMEOUT_SECONDS` (the whole call) and maps the
-  outcome to the errors tree: any 2xx is success; timeouts, transport errors, 429 and 5xx are
-  ProviderUnavailable; 401 and 403 ProviderAuthError; any other status ProviderConfigError. It
-  does not retry: the controller's outbox does. Messages name the service, the scheme and host
-  and the status, with the answer cut and masked (credentials, and the address and headers sent);
+- :func:`post` sends one JSON body within :data:`TIMEOUT_SECONDS` (the whole call); any 2xx is
+  success, every other outcome an error of the tree as :mod:`~flagger_py.spi.exchange` maps it
+  (timeouts, transport errors, 429 and 5xx ProviderUnavailable; 401 and 403 ProviderAuthError; any
+  other status ProviderConfigError). It does not retry: the controller's outbox does. Messages name
+  the service, the scheme and host and the status, with the answer cut and masked (credentials,
+  and the address and headers sent);
 - :class:`WebhookNotifier` is a ``Notifier`` built on both: a plugin sets ``kind`` and writes
   ``body``.
 """
@@ -16,12 +17,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import httpx
 
 from flagger_py import outbound, redact
-from flagger_py.errors import ProviderAuthError, ProviderConfigError, ProviderUnavailable
+from flagger_py.errors import ProviderConfigError
+from flagger_py.spi import exchange
 from flagger_py.spi.notifiers import Alert, ChatSettings
 
 TIMEOUT_SECONDS = 5.0
@@ -53,26 +54,12 @@ async def post(
 ) -> None:
     """POST ``body`` as JSON to ``url``; returns on any 2xx, raises the errors tree otherwise."""
     where = _redacted(url)
-    try:
-        response = await outbound.request(
-            client, "POST", url, json=body, headers=dict(headers or {}), timeout=TIMEOUT_SECONDS
-        )
-    except httpx.TimeoutException as exc:
-        raise ProviderUnavailable(f"{kind} {where}: timed out after {TIMEOUT_SECONDS:g}s") from exc
-    except httpx.TransportError as exc:
-        raise ProviderUnavailable(f"{kind} {where}: {type(exc).__name__}") from exc
-    except httpx.InvalidURL as exc:
-        reason = redact.text(str(exc), limit=80)
-        raise ProviderConfigError(f"{kind} {where}: invalid address ({reason})") from exc
-    if response.is_success:
-        return
-    text = redact.text(response.text, known=_secrets(url, headers))
-    message = f"{kind} {where}: {response.status_code} {text}".rstrip()
-    if response.status_code in (401, 403):
-        raise ProviderAuthError(message)
-    if response.status_code == 429 or response.status_code >= 500:
-        raise ProviderUnavailable(message)
-    raise ProviderConfigError(message)
+    sent = dict(headers or {})
+    response = await exchange.send(
+        client, kind, where, "POST", url, timeout=TIMEOUT_SECONDS, json=body, headers=sent
+    )
+    if not response.is_success:
+        raise exchange.answer_error(kind, where, response, exchange.sent_secrets(sent, secret_url=url))
 
 
 class WebhookNotifier(ABC):
@@ -102,12 +89,6 @@ class WebhookNotifier(ABC):
 
     async def post(self, alert: Alert) -> None:
         await post(self.client, self.kind, self.url, self.body(alert), self.headers())
-
-
-def _secrets(url: str, headers: Mapping[str, str] | None) -> list[str]:
-    """What an answer must not repeat: the address and its path, and the credentials sent."""
-    values = [*(headers or {}).values()]
-    return [url, urlsplit(url).path, *values, *(value.split()[-1] for value in values if value.strip())]
 
 
 def _redacted(url: str) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import importlib
-import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from flagger_py import outbound, redact
 from flagger_py.errors import ProviderAuthError, ProviderConfigError, ProviderError, ProviderUnavailable
 from flagger_py.model.metric_template import MetricProviderSpec
+from flagger_py.spi import exchange
 from flagger_py.spi.metrics import MetricContext
 
 TIMEOUT_SECONDS = 5.0
@@ -43,7 +43,7 @@ ATTEMPTS = 3
 WINDOW_FACTOR = 10
 """Providers whose API takes a time range query the last 10 metric intervals (Flagger's choice)."""
 
-_CONTENT_TYPES = ("accept", "content-type")
+TLS_HINT = "spec.provider.insecureSkipVerify: true turns verification off"
 Headers = list[tuple[str, str]]
 """Request headers as (name, value) pairs: a name may repeat (``spec.provider.headers``)."""
 
@@ -232,24 +232,17 @@ async def _send(
     transient: Callable[[httpx.Response], bool] | None,
 ) -> httpx.Response:
     where = redact.url(url, secret=True).removesuffix("/...")
-    try:
-        response = await outbound.request(
-            client, method, url, timeout=timeout, limit=outbound.METRICS_LIMIT, **request
-        )
-    except httpx.TimeoutException as exc:
-        raise ProviderUnavailable(f"{kind} at {where} did not answer within {timeout:g}s") from exc
-    except httpx.ConnectError as exc:
-        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-            raise ProviderConfigError(
-                f"{kind} at {where}: TLS certificate not trusted (spec.provider.insecureSkipVerify: true "
-                "turns verification off)"
-            ) from exc
-        raise ProviderUnavailable(f"{kind} at {where} unreachable: ConnectError") from exc
-    except httpx.TransportError as exc:
-        raise ProviderUnavailable(f"{kind} at {where} unreachable: {type(exc).__name__}") from exc
-    except httpx.InvalidURL as exc:
-        reason = redact.text(str(exc))
-        raise ProviderConfigError(f"{kind} address {where} is not a valid URL: {reason}") from exc
+    response = await exchange.send(
+        client,
+        kind,
+        where,
+        method,
+        url,
+        timeout=timeout,
+        tls_hint=TLS_HINT,
+        limit=outbound.METRICS_LIMIT,
+        **request,
+    )
     if outbound.was_cut(response):
         raise ProviderConfigError(
             f"{kind} at {where} answered {response.status_code} with more than "
@@ -258,33 +251,12 @@ async def _send(
         )
     if response.is_success:
         return response
-    status, detail = response.status_code, _detail(response, _credentials(request.get("headers")))
-    message = f"{kind} at {where} answered {status}: {detail}".rstrip(": ")
-    if status in (401, 403):
-        raise ProviderAuthError(message + " (check the credentials in spec.provider.secretRef)")
-    if status == 429 or status >= 500 or (transient and transient(response)):
-        raise ProviderUnavailable(message)
-    raise ProviderConfigError(f"{kind} at {where} rejected the query ({status}): {detail}".rstrip(": "))
-
-
-def _detail(response: httpx.Response, known: list[str]) -> str:
-    """The error text of a JSON error body (``error``, ``message``, ``errors``), else the body; cut,
-    and masked (credentials, and the ``known`` values that were sent)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return redact.text(response.text, known=known)
-    if isinstance(body, dict):
-        for key in ("error", "message", "errors"):
-            if body.get(key):
-                value = body[key]
-                return redact.text(value if isinstance(value, str) else json.dumps(value), known=known)
-    return redact.text(response.text, known=known)
-
-
-def _credentials(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> list[str]:
-    """What an answer must not repeat: the values of the headers sent (but the content types), and
-    their last word (the token of ``Bearer <token>``)."""
-    pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
-    values = [value for name, value in pairs if value.strip() and name.lower() not in _CONTENT_TYPES]
-    return [*values, *(value.split()[-1] for value in values)]
+    raise exchange.answer_error(
+        kind,
+        where,
+        response,
+        exchange.sent_secrets(request.get("headers")),
+        transient=bool(transient and transient(response)),
+        what="query",
+        auth_hint=" (check the credentials in spec.provider.secretRef)",
+    )

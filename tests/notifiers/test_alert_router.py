@@ -212,7 +212,7 @@ async def test_secrets_never_reach_the_logs(
         )
     assert server.requests[0][0] == secret_path
     assert (
-        f"alert a of podinfo.test failed: Slack http://127.0.0.1:{server.url.rsplit(':', 1)[1]}/..."
+        f"alert a of podinfo.test failed: Slack at http://127.0.0.1:{server.url.rsplit(':', 1)[1]}/..."
         in caplog.text
     )
     assert "s3cr3t" not in caplog.text

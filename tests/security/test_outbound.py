@@ -91,7 +91,7 @@ TRICKLED: dict[str, tuple[Callable[[httpx.AsyncClient, str], Awaitable[object]],
     ),
     "notifier": (
         lambda client, url: notifiers_http.post(client, "Slack", f"{url}/services/T/B/secret", {"text": "x"}),
-        "timed out after 5s",
+        "did not answer within 5s",
     ),
 }
 
