@@ -146,7 +146,7 @@ def _validate_file(path: str, tally: _Tally, *, out: TextIO, err: TextIO) -> Non
     try:
         for document in loader.load(path):
             index, checking = document.index, True
-            for verdict in check_loaded(document, refine=with_router_problem):
+            for verdict in check_loaded(document, refine=with_plugin_problem):
                 tally.checked += 1
                 tally.invalid += not verdict.valid
                 subject = f" {verdict.kind}/{verdict.name}" if verdict.kind else ""
@@ -176,19 +176,31 @@ def _emit(stream: TextIO, line: str) -> None:
         stream.write(line.encode(encoding, "backslashreplace").decode(encoding) + "\n")
 
 
-def with_router_problem(verdict: Verdict, content: Any) -> Verdict:
-    """A valid Canary naming a router no installed plugin registers gets that problem, like in a cluster."""
-    if verdict.kind != "Canary" or not verdict.valid:
+PLUGIN_FIELDS = {
+    "Canary": ("router", ("spec", "provider")),
+    "MetricTemplate": ("metric provider", ("spec", "provider", "type")),
+    "AlertProvider": ("notifier", ("spec", "type")),
+}
+"""The field of each kind that names a plugin, and the plugin's kind."""
+
+
+def with_plugin_problem(verdict: Verdict, content: Any) -> Verdict:
+    """A valid object naming a router, metric provider or notifier that no installed plugin
+    registers gets that problem, as it would in a cluster."""
+    if verdict.kind not in PLUGIN_FIELDS or not verdict.valid:
         return verdict
-    name = content.get("spec", {}).get("provider")
-    routers = plugins.registry("router")
-    names = routers.names()
-    if not name or routers.has(name):
+    kind, field = PLUGIN_FIELDS[verdict.kind]
+    name: Any = content
+    for key in field:
+        name = name.get(key) if isinstance(name, dict) else None
+    installed = plugins.registry(kind)
+    if not isinstance(name, str) or not name or installed.has(name):
         return verdict
+    names = installed.names()
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    message = f"no router named {name!r} is installed; available: {', '.join(names)}{hint}"
-    return replace(verdict, problems=(Problem("spec.provider", message),))
+    message = f"no {kind} named {name!r} is installed; available: {', '.join(names)}{hint}"
+    return replace(verdict, problems=(Problem(".".join(field), message),))
 
 
 def run_controller(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:

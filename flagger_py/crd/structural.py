@@ -18,11 +18,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from flagger_py.errors import Problem
+from flagger_py.model import provider_types
 from flagger_py.model.duration import EXAMPLES
 
 Schema = Mapping[str, Any]
 
 _PATTERN_TEXT = {
+    provider_types.PLUGIN_NAME: provider_types.PLUGIN_NAME_TEXT,
     "^[0-9]+(m|s)": f"must be a duration such as {EXAMPLES}",
     r"^[0-9]+(ms|s|m)([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))*$": f"must be a duration such as {EXAMPLES}",
     r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$": (
@@ -211,12 +213,24 @@ def _junctor_checks(schema: Schema, value: Any, path: str) -> Iterator[Problem]:
     if "not" in schema and _matches(schema["not"], value, path):
         yield Problem(path, "must not match the excluded form")
     if "anyOf" in schema and not any(_matches(b, value, path) for b in schema["anyOf"]):
-        yield Problem(path, "must match at least one of the allowed forms")
+        yield Problem(path, _any_of_message(schema["anyOf"], value))
     if "allOf" in schema:
         for branch in schema["allOf"]:
             yield from _check(branch, value, path, strict=False)
     if "oneOf" in schema:
         yield from _one_of(schema["oneOf"], value, path)
+
+
+def _any_of_message(branches: Sequence[Schema], value: Any) -> str:
+    """What ``value`` must be: the names of an enum branch and the text of pattern branches (a
+    provider type: Flagger's names or a plugin's), else the count of forms."""
+    enum = [e for b in branches for e in b.get("enum", ())]
+    patterns = [b["pattern"] for b in branches if "pattern" in b]
+    if not all(set(b) <= {"enum", "pattern"} for b in branches) or not (enum or patterns):
+        return f"must match one of {len(branches)} forms"
+    forms = [", ".join(str(e) for e in enum)] if enum else []
+    forms += [_PATTERN_TEXT.get(p, f"match the pattern {p}").removeprefix("must be ") for p in patterns]
+    return f"must be one of: {', or '.join(forms)} (got {describe(value)}){did_you_mean(value, enum)}"
 
 
 def _one_of(branches: Sequence[Schema], value: Any, path: str) -> Iterator[Problem]:

@@ -9,8 +9,7 @@ from pydantic import model_validator
 from flagger_py.model.base import Observed, Spec
 from flagger_py.model.metric_template import SecretRef
 from flagger_py.model.objectmeta import ObjectMeta
-
-AlertProviderType = Literal["slack", "msteams", "discord", "rocket", "gchat"]
+from flagger_py.model.provider_types import AlertProviderType
 
 
 class AlertProviderSpec(Spec):

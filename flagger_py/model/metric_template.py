@@ -9,20 +9,7 @@ from pydantic import Field
 
 from flagger_py.model.base import Observed, Spec
 from flagger_py.model.objectmeta import ObjectMeta
-
-MetricProviderType = Literal[
-    "prometheus",
-    "influxdb",
-    "datadog",
-    "externalmetrics",
-    "stackdriver",
-    "cloudwatch",
-    "newrelic",
-    "graphite",
-    "dynatrace",
-    "keptn",
-    "splunk",
-]
+from flagger_py.model.provider_types import MetricProviderType
 
 
 class SecretRef(Spec):

@@ -5,7 +5,7 @@ point registers and the entry point, and describe your backend in a few answers:
 
     class TestJsonPoint(MetricProviderContract):
         factory = JsonPointProvider          # has the classmethod configured(context, spec, secret)
-        entry_point = "jsonpoint"            # its name in the group flagger_py.metric_providers
+        entry_point = "example.com/jsonpoint"  # its name in flagger_py.metric_providers (domain-qualified)
         secret = {"token": "kit-token-4e1d"} # a valid Secret; every key is required (see required_keys)
         query = "errors{app='podinfo'}"      # a query your backend accepts
         answer = {"value": 1.5}              # the backend's normal answer to it ...
@@ -20,14 +20,16 @@ An answer is a JSON value (sent as ``application/json``) or a text (sent as ``co
 The suite builds the provider as the controller does, ``factory.configured(MetricContext,
 MetricProviderSpec, secret)``, with an ``httpx.AsyncClient`` whose transport plays the backend
 (``httpx.MockTransport``: no network, no server), and checks: the plugin is found through its entry
-point in ``flagger_py.metric_providers``; ``configured`` refuses a Secret without a required key
-(ProviderAuthError or ProviderConfigError naming the key), a spec without a required field (naming
-it) and a bad address (ProviderConfigError naming the address), and sends nothing; the normal
-answer is a float, the empty one NoDataError, a garbled one an error of the tree; 401/403 raise
-ProviderAuthError; 429 and 5xx, every transport error and every timeout ProviderUnavailable;
-``is_online()`` is True when the backend answers and False (or ProviderUnavailable) when it does not.
-Throughout, no httpx (or any other) exception escapes the errors tree, and no error message repeats
-a value of the Secret, not even when the backend echoes the credentials it was sent.
+point in ``flagger_py.metric_providers`` under a name a MetricTemplate can give as
+``spec.provider.type`` (a built-in one, or a third party's qualified by its domain); ``configured``
+refuses a Secret without a required key (ProviderAuthError or ProviderConfigError naming the key), a
+spec without a required field (naming it) and a bad address (ProviderConfigError naming the
+address), and sends nothing; the normal answer is a float, the empty one NoDataError, a garbled one
+an error of the tree; 401/403 raise ProviderAuthError; 429 and 5xx, every transport error and every
+timeout ProviderUnavailable; ``is_online()`` is True when the backend answers and False (or
+ProviderUnavailable) when it does not. Throughout, no httpx (or any other) exception escapes the
+errors tree, and no error message repeats a value of the Secret, not even when the backend echoes
+the credentials it was sent.
 
 Tests are synchronous (each runs its coroutines with ``asyncio.run``), so no pytest plugin is
 needed; back-off waits are skipped (``asyncio.sleep`` returns at once inside the suite), so a
@@ -40,13 +42,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, get_args
+from typing import Any, ClassVar
 from unittest import mock
 
 import httpx
 import pytest
 
-from flagger_py.model.metric_template import MetricProviderType
+from flagger_py.model import provider_types
 from flagger_py.plugins import registry
 from flagger_py.spi import (
     MetricContext,
@@ -181,10 +183,7 @@ class MetricProviderContract:
 
     def spec(self, without: str | None = None, **fields: Any) -> MetricProviderSpec:
         """The MetricTemplate's ``spec.provider``: ``provider`` and ``fields`` over the suite's
-        defaults, without the field ``without``.
-
-        ``type`` is the CRD's enum of Flagger's provider names; for a plugin with another name the
-        fields are validated under a built-in name and ``type`` set to the plugin's afterwards."""
+        defaults, without the field ``without``; ``type`` is the entry point's name."""
         body: dict[str, Any] = {"type": self.entry_point}
         if self.uses_address:
             body["address"] = ADDRESS
@@ -193,10 +192,7 @@ class MetricProviderContract:
         body.update(self.provider)
         body.update(fields)
         body.pop(without or "", None)
-        if self.entry_point in get_args(MetricProviderType):
-            return MetricProviderSpec.model_validate(body)
-        checked = MetricProviderSpec.model_validate({**body, "type": "prometheus"})
-        return checked.model_copy(update={"type": self.entry_point})
+        return MetricProviderSpec.model_validate(body)
 
     def credentials(self) -> list[str]:
         """What no error message may contain: every value of the Secret, and the bad address's password."""
@@ -270,6 +266,13 @@ class MetricProviderContract:
         assert self.entry_point in providers.names(), f"no entry point {self.entry_point!r}"
         found = providers.get(self.entry_point)
         assert found is self.factory, f"{self.entry_point!r} is registered as {found!r}, not {self.factory!r}"
+
+    def test_its_name_can_be_a_template_provider_type(self) -> None:
+        why = provider_types.problem(self.entry_point, provider_types.METRIC_PROVIDERS)
+        assert why is None, (
+            f"a MetricTemplate cannot name {self.entry_point!r} in spec.provider.type: {why}; register the "
+            "plugin under a name qualified by your domain"
+        )
 
     def test_configured_refuses_a_missing_secret_key(self) -> None:
         if not self.required():

@@ -5,19 +5,19 @@ object your entry point registers and ``entry_point`` at its name::
 
     class TestMattermost(NotifierContract):
         factory = MattermostNotifier
-        entry_point = "mattermost"
+        entry_point = "example.com/mattermost"  # domain-qualified, as an AlertProvider's spec.type
 
 The suite builds the plugin with an ``httpx.AsyncClient`` whose transport plays the chat service
 (``httpx.MockTransport``: no network, no server) and checks: the plugin is found through its entry
-point in ``flagger_py.notifiers``; construction refuses a bad address with ProviderConfigError and
-sends nothing; a post sends exactly one request, through the client it was given, to the host of
-its address; any 2xx passes; 401/403 raise ProviderAuthError, 429 and 5xx ProviderUnavailable,
-other 4xx ProviderConfigError; every transport error and timeout raises ProviderUnavailable (no
-httpx exception leaks); the message, the canary's name and each field's name and value reach the
-payload, at every severity; no error message repeats the webhook's secret path or the token, even
-when the service echoes them. Tests are synchronous (each runs its coroutines with
-``asyncio.run``), so no pytest plugin is needed.
-"""
+point in ``flagger_py.notifiers`` under a name an AlertProvider can give as ``spec.type`` (a built-
+in one, or a third party's qualified by its domain); construction refuses a bad address with
+ProviderConfigError and sends nothing; a post sends exactly one request, through the client it was
+given, to the host of its address; any 2xx passes; 401/403 raise ProviderAuthError, 429 and 5xx
+ProviderUnavailable, other 4xx ProviderConfigError; every transport error and timeout raises
+ProviderUnavailable (no httpx exception leaks); the message, the canary's name and each field's name
+and value reach the payload, at every severity; no error message repeats the webhook's secret path
+or the token, even when the service echoes them. Tests are synchronous (each runs its coroutines
+with ``asyncio.run``), so no pytest plugin is needed."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from flagger_py.errors import (
     ProviderError,
     ProviderUnavailable,
 )
+from flagger_py.model import provider_types
 from flagger_py.plugins import registry
 from flagger_py.spi.notifiers import Alert, ChatSettings, Notifier, NotifierFactory
 
@@ -183,6 +184,13 @@ class NotifierContract:
         notifiers = registry("notifier")
         assert self.entry_point in notifiers.names(), f"no entry point {self.entry_point!r}"
         assert notifiers.get(self.entry_point) is self.factory
+
+    def test_its_name_can_be_an_alert_provider_type(self) -> None:
+        why = provider_types.problem(self.entry_point, provider_types.NOTIFIERS)
+        assert why is None, (
+            f"an AlertProvider cannot name {self.entry_point!r} in spec.type: {why}; register the plugin "
+            "under a name qualified by your domain"
+        )
 
     def test_construction_refuses_a_bad_address_and_sends_nothing(self) -> None:
         service = Service(status(200))

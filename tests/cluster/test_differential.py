@@ -135,7 +135,7 @@ def test_broken_corpus_against_our_crd(
     assert accepted == accepts, message
     verdict = check_document(doc)
     assert verdict is not None
-    verdict = cli.with_router_problem(verdict, doc)  # as flagger-py validate judges it
+    verdict = cli.with_plugin_problem(verdict, doc)  # as flagger-py validate judges it
     assert not verdict.valid
     if key.split("#", maxsplit=1)[0] in CEL_CASES:
         return  # the schema checker leaves CEL rules to the models, which were checked just above

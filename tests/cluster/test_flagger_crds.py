@@ -35,6 +35,27 @@ def test_cel_rule_is_enforced(flagger_crds: Cluster, namespace: str) -> None:
     assert "primaryCookieName must differ from cookieName" in info.value.response.json()["message"]
 
 
+def _template(namespace: str, provider_type: str) -> dict[str, object]:
+    return {
+        "apiVersion": "flagger.app/v1beta1",
+        "kind": "MetricTemplate",
+        "metadata": {"name": provider_type.replace("/", "-").replace(".", "-"), "namespace": namespace},
+        "spec": {"provider": {"type": provider_type, "address": "http://m.example.com"}, "query": "q"},
+    }
+
+
+def test_a_provider_type_is_flagger_s_or_a_domain_qualified_plugin_name(
+    flagger_crds: Cluster, namespace: str
+) -> None:
+    for accepted in ("prometheus", "example.com/jsonpoint"):
+        assert flagger_crds.api.apply(_template(namespace, accepted))["spec"]["provider"]["type"] == accepted
+    for refused in ("prometheus2", "jsonpoint"):
+        with pytest.raises(httpx.HTTPStatusError) as info:
+            flagger_crds.api.apply(_template(namespace, refused))
+        assert info.value.response.status_code == 422
+        assert "spec.provider.type" in info.value.response.json()["message"]
+
+
 def test_status_is_written_only_through_the_subresource(flagger_crds: Cluster, namespace: str) -> None:
     api = flagger_crds.api
     created = api.apply(canary(namespace))

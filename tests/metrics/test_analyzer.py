@@ -395,3 +395,13 @@ async def test_knative_route_is_the_service_s_latest_created_revision_read_each_
     (check,) = await run.run(knative)
     assert check.passed, check.message
     assert 'envoy_cluster_name=~"test/podinfo-00002"' in fake.queries[-1][0]
+
+
+async def test_a_template_naming_a_plugin_that_is_not_installed_fails_its_check() -> None:
+    lookup = Lookup()
+    lookup.add("test", "latency", "example.com/jsonpoint", "q")
+    run, _ = analyzer(lookup, Fake({"q": 1.0}))
+    (check,) = await run.run(canary(LATENCY))
+    assert not check.passed
+    assert check.message.startswith("metric latency could not be queried: unknown metric provider")
+    assert "'example.com/jsonpoint'; available: " in check.message

@@ -102,7 +102,7 @@ class Strict(Plain):
 
 
 def kit(factory: NotifierFactory) -> NotifierContract:
-    return contract(factory, "plain")()
+    return contract(factory, "example.com/plain")()
 
 
 @pytest.mark.parametrize(

@@ -114,8 +114,8 @@ def test_the_package_s_plugins_are_listed_from_its_distribution(venv: Path) -> N
     assert listed.returncode == 0, listed.stderr
     rows = {tuple(line.split()) for line in listed.stdout.splitlines()}
     assert ("router", "configmap", "flagger-py-example-plugins==0.1.0") in rows
-    assert ("metric", "provider", "jsonpoint", "flagger-py-example-plugins==0.1.0") in rows
-    assert ("notifier", "jsonwebhook", "flagger-py-example-plugins==0.1.0") in rows
+    assert ("metric", "provider", "example.com/jsonpoint", "flagger-py-example-plugins==0.1.0") in rows
+    assert ("notifier", "example.com/jsonwebhook", "flagger-py-example-plugins==0.1.0") in rows
 
 
 def test_the_package_s_own_tests_run_the_kits_and_pass(venv: Path, tmp_path: Path) -> None:
@@ -141,3 +141,15 @@ def test_the_kits_fail_broken_copies_of_the_plugins(venv: Path, tmp_path: Path) 
     assert "TestEscapingJsonPoint::test_transport_errors_and_timeouts_are_unavailable" in failed, ran.stdout
     assert "TestTellingJsonPoint::test_401_and_403_are_auth_errors" in failed, ran.stdout
     assert "TestTellingJsonPoint::test_transport_errors_and_timeouts_are_unavailable" in passed, ran.stdout
+
+
+def test_a_template_and_an_alert_provider_naming_the_plugins_validate(venv: Path, tmp_path: Path) -> None:
+    manifests = tmp_path / "uses-plugins.yaml"
+    manifests.write_text(
+        "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata: {name: errors, namespace: test}\n"
+        "spec: {provider: {type: example.com/jsonpoint, address: http://m.example.com}, query: errors}\n"
+        "---\napiVersion: flagger.app/v1beta1\nkind: AlertProvider\nmetadata: {name: chat, namespace: test}\n"
+        "spec: {type: example.com/jsonwebhook, address: https://chat.example.com/hooks/x}\n"
+    )
+    checked = run(venv, "-m", "flagger_py", "validate", str(manifests))
+    assert checked.returncode == 0, checked.stdout + checked.stderr

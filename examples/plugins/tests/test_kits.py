@@ -21,12 +21,12 @@ class TestConfigMapRouter(RouterContract):
 
 class TestJsonWebhook(NotifierContract):
     factory = JsonWebhookNotifier
-    entry_point = "jsonwebhook"
+    entry_point = "example.com/jsonwebhook"
 
 
 class TestJsonPoint(MetricProviderContract):
     factory = JsonPointProvider
-    entry_point = "jsonpoint"
+    entry_point = "example.com/jsonpoint"
     secret: ClassVar[Mapping[str, str]] = {"token": "example-jsonpoint-token-5e0c"}
     required_fields = ("address",)
     query = "errors{app='podinfo'}"
