@@ -60,3 +60,20 @@ def _checked(built_in: tuple[str, ...]) -> AfterValidator:
 
 MetricProviderType = Annotated[str, _checked(METRIC_PROVIDERS)]
 AlertProviderType = Annotated[str, _checked(NOTIFIERS)]
+
+
+PLUGIN_FIELDS = {
+    "metric provider": (METRIC_PROVIDERS, "a MetricTemplate", "spec.provider.type"),
+    "notifier": (NOTIFIERS, "an AlertProvider", "spec.type"),
+}
+"""Per plugin kind: its built-in names, the object that names it and the field."""
+
+
+def unnamable(kind: str, name: str) -> str | None:
+    """Why no object can name the ``kind`` plugin registered as ``name`` (for the contract kits), or None."""
+    built_in, owner, field = PLUGIN_FIELDS[kind]
+    why = problem(name, built_in)
+    if why is None:
+        return None
+    fix = "register the plugin under a name qualified by your domain"
+    return f"{owner} cannot name {name!r} in {field}: {why}; {fix}"

@@ -267,12 +267,9 @@ class MetricProviderContract:
         found = providers.get(self.entry_point)
         assert found is self.factory, f"{self.entry_point!r} is registered as {found!r}, not {self.factory!r}"
 
-    def test_its_name_can_be_a_template_provider_type(self) -> None:
-        why = provider_types.problem(self.entry_point, provider_types.METRIC_PROVIDERS)
-        assert why is None, (
-            f"a MetricTemplate cannot name {self.entry_point!r} in spec.provider.type: {why}; register the "
-            "plugin under a name qualified by your domain"
-        )
+    def test_its_name_can_be_written_in_a_manifest(self) -> None:
+        why = provider_types.unnamable("metric provider", self.entry_point)
+        assert why is None, why
 
     def test_configured_refuses_a_missing_secret_key(self) -> None:
         if not self.required():

@@ -185,12 +185,9 @@ class NotifierContract:
         assert self.entry_point in notifiers.names(), f"no entry point {self.entry_point!r}"
         assert notifiers.get(self.entry_point) is self.factory
 
-    def test_its_name_can_be_an_alert_provider_type(self) -> None:
-        why = provider_types.problem(self.entry_point, provider_types.NOTIFIERS)
-        assert why is None, (
-            f"an AlertProvider cannot name {self.entry_point!r} in spec.type: {why}; register the plugin "
-            "under a name qualified by your domain"
-        )
+    def test_its_name_can_be_written_in_a_manifest(self) -> None:
+        why = provider_types.unnamable("notifier", self.entry_point)
+        assert why is None, why
 
     def test_construction_refuses_a_bad_address_and_sends_nothing(self) -> None:
         service = Service(status(200))
