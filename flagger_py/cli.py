@@ -16,16 +16,19 @@ from typing import Any, TextIO
 
 from flagger_py import __version__, plugins
 from flagger_py.domain.effective import DEFAULT_MESH_PROVIDER, ControllerDefaults
-from flagger_py.errors import Problem, SpecError
+from flagger_py.errors import FlaggerError, PluginError, Problem, SpecError
 from flagger_py.loadtester.main import main as loadtester_main
 from flagger_py.manifest import echo, loader
 from flagger_py.manifest.check import Verdict, check_loaded
+from flagger_py.model.base import without_nulls
+from flagger_py.model.canary import Canary
 from flagger_py.model.duration import Duration
 from flagger_py.operator import flags as controller_flags
 from flagger_py.operator import goflags
 from flagger_py.operator import main as controller
 from flagger_py.simulator import load, render
 from flagger_py.simulator.runner import simulate
+from flagger_py.spi import RouterContext
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -194,13 +197,45 @@ def with_plugin_problem(verdict: Verdict, content: Any) -> Verdict:
     for key in field:
         name = name.get(key) if isinstance(name, dict) else None
     installed = plugins.registry(kind)
-    if not isinstance(name, str) or not name or installed.has(name):
+    if not isinstance(name, str) or not name:
         return verdict
+    if installed.has(name):
+        return with_routing_problem(verdict, content, installed, name) if kind == "router" else verdict
     names = installed.names()
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     message = f"no {kind} named {name!r} is installed; available: {', '.join(names)}{hint}"
     return replace(verdict, problems=(Problem(".".join(field), message),))
+
+
+class OfflineCluster:
+    """The cluster of the routers ``validate`` asks: ``check`` is pure, so nothing reaches it."""
+
+    async def get(self, *_: Any, **__: Any) -> Any:
+        raise PluginError("flagger-py validate reads no cluster")
+
+    async def apply(self, *_: Any, **__: Any) -> Any:
+        raise PluginError("flagger-py validate writes nothing")
+
+    async def delete(self, *_: Any, **__: Any) -> None:
+        raise PluginError("flagger-py validate deletes nothing")
+
+
+def with_routing_problem(verdict: Verdict, content: Any, routers: plugins.Registry, name: str) -> Verdict:
+    """A valid Canary its router cannot route (``Router.check``: a missing ``spec.ingressRef``, a
+    strategy the mesh cannot do) gets the router's reason, as the controller's admission gives it."""
+    try:
+        router = plugins.RouterSet(routers, RouterContext(OfflineCluster(), {})).get(name)
+        reason = router.check(Canary.model_validate(without_nulls(dict(content))))
+    except FlaggerError as exc:
+        return replace(verdict, problems=(Problem("spec.provider", str(exc)),))
+    if reason is None:
+        return verdict
+    field, _, message = reason.partition(": ")
+    problem = (
+        Problem(field, message) if message and field.startswith("spec.") else Problem("spec.provider", reason)
+    )
+    return replace(verdict, problems=(problem,))
 
 
 def run_controller(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:
