@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
@@ -222,20 +222,25 @@ class OfflineCluster:
 
 
 def with_routing_problem(verdict: Verdict, content: Any, routers: plugins.Registry, name: str) -> Verdict:
-    """A valid Canary its router cannot route (``Router.check``: a missing ``spec.ingressRef``, a
-    strategy the mesh cannot do) gets the router's reason, as the controller's admission gives it."""
+    """A valid Canary its router cannot route gets the router's reason (``routing_problem``)."""
+    problem = routing_problem(Canary.model_validate(without_nulls(dict(content))), routers, name)
+    return verdict if problem is None else replace(verdict, problems=(problem,))
+
+
+def routing_problem(canary: Canary, routers: plugins.Registry, name: str) -> Problem | None:
+    """Why the installed router ``name`` cannot route ``canary`` (``Router.check``: a missing
+    ``spec.ingressRef``, a match or strategy the mesh cannot do), as the controller's admission says."""
     try:
         router = plugins.RouterSet(routers, RouterContext(OfflineCluster(), {})).get(name)
-        reason = router.check(Canary.model_validate(without_nulls(dict(content))))
+        reason = router.check(canary)
     except FlaggerError as exc:
-        return replace(verdict, problems=(Problem("spec.provider", str(exc)),))
+        return Problem("spec.provider", str(exc))
     if reason is None:
-        return verdict
+        return None
     field, _, message = reason.partition(": ")
-    problem = (
+    return (
         Problem(field, message) if message and field.startswith("spec.") else Problem("spec.provider", reason)
     )
-    return replace(verdict, problems=(problem,))
 
 
 def run_controller(argv: Sequence[str], *, out: TextIO, err: TextIO) -> int:
@@ -309,7 +314,7 @@ def run_simulation(
         )
         return EXIT_UNREADABLE
     try:
-        canary = load.canary_from(canary_path)
+        canary = load.canary_from(canary_path, refine=_routed_by(mesh_provider))
         scenario = load.scenario_from(scenario_path, canary)
     except loader.UnreadableInput as exc:
         print(f"flagger-py simulate: cannot read {exc}", file=err)
@@ -324,6 +329,19 @@ def run_simulation(
     result = simulate(canary, scenario, defaults)
     out.write(render.as_json(result) if output == "json" else render.text(result))
     return EXIT_OK
+
+
+def _routed_by(mesh_provider: str) -> Callable[[Verdict, Any], Verdict]:
+    """``simulate``'s refinement: the plugin checks of ``validate``, and for a Canary without
+    ``spec.provider`` the check of the ``--mesh-provider`` router."""
+
+    def refine(verdict: Verdict, content: Any) -> Verdict:
+        verdict = with_plugin_problem(verdict, content)
+        if not verdict.valid or (content.get("spec") or {}).get("provider"):
+            return verdict
+        return with_routing_problem(verdict, content, plugins.registry("router"), mesh_provider)
+
+    return refine
 
 
 if __name__ == "__main__":  # pragma: no cover

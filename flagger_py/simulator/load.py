@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from flagger_py.errors import Problem, SpecError
 from flagger_py.manifest import loader
-from flagger_py.manifest.check import check_document
+from flagger_py.manifest.check import Verdict, check_document
 from flagger_py.model.canary import Canary
 from flagger_py.model.problems import from_validation_error, shown
 from flagger_py.simulator.scenario import Scenario
@@ -20,8 +20,9 @@ class BadArgument(ValueError):
     """A command-line argument that names the wrong kind of thing (its message names the argument)."""
 
 
-def canary_from(path: str) -> Canary:
-    """The first Canary in ``path``; SpecError (one problem a line) when there is none or it is invalid."""
+def canary_from(path: str, refine: Callable[[Verdict, Any], Verdict] | None = None) -> Canary:
+    """The first Canary in ``path``; SpecError (one problem a line) when there is none or it is invalid
+    (``refine`` adds what the schema and models cannot know, such as the router's refusal)."""
     for name, text in loader.sources(path):
         for document in loader.documents(name, text):
             content = document.content
@@ -30,6 +31,8 @@ def canary_from(path: str) -> Canary:
             if not isinstance(content, Mapping) or content.get("kind") != "Canary":
                 continue
             verdict = check_document(content)
+            if verdict is not None and refine is not None:
+                verdict = refine(verdict, content)
             if verdict is not None and not verdict.valid:
                 raise SpecError(
                     [

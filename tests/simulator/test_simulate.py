@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from flagger_py import cli
 from tests.paths import REPO
@@ -225,3 +226,19 @@ def test_bad_controller_flags_are_refused(flags: dict[str, str], message: str) -
     )
     assert code == 2
     assert message in err.getvalue()
+
+
+def test_a_canary_its_router_cannot_route_is_refused_naming_the_field(tmp_path: Path) -> None:
+    canary = yaml.safe_load((EXAMPLES / "podinfo-no-provider.yaml").read_text())
+    canary["spec"]["analysis"] |= {"iterations": 5, "match": [{"headers": {"x-canary": {"exact": "1"}}}]}
+    for key in ("stepWeight", "maxWeight", "stepWeights"):
+        canary["spec"]["analysis"].pop(key, None)
+    path = tmp_path / "ab.yaml"
+    path.write_text(yaml.safe_dump(canary))
+    err = io.StringIO()
+    code = cli.run_simulation(str(path), None, "text", out=io.StringIO(), err=err, mesh_provider="kubernetes")
+    assert code == 1
+    refusal = "spec.analysis.match: provider kubernetes cannot do a/b testing"
+    assert err.getvalue().startswith(f"{path}:1 {refusal}")
+    istio = cli.run_simulation(str(path), None, "text", out=io.StringIO(), err=io.StringIO())
+    assert istio == 0
