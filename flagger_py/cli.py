@@ -235,6 +235,10 @@ def routing_problem(canary: Canary, routers: plugins.Registry, name: str) -> Pro
         reason = router.check(canary)
     except FlaggerError as exc:
         return Problem("spec.provider", str(exc))
+    except Exception as exc:
+        return Problem(
+            "spec.provider", f"router {name!r} failed to check the Canary: {type(exc).__name__}: {exc}"
+        )
     if reason is None:
         return None
     field, _, message = reason.partition(": ")

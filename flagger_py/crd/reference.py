@@ -80,6 +80,14 @@ def _constraints(node: Mapping[str, Any]) -> str:
         out.append(
             f"default `{node['default']!r}`" if node["default"] == "" else f"default `{node['default']}`"
         )
+    if "maxLength" in node:
+        out.append(f"at most {node['maxLength']} characters")
+    if "anyOf" in node and all(set(b) <= {"enum", "pattern"} for b in node["anyOf"]):
+        forms = [
+            ", ".join(f"`{e}`" for e in b["enum"]) if "enum" in b else f"pattern `{b['pattern']}`"
+            for b in node["anyOf"]
+        ]
+        out.append("one of " + ", or ".join(forms))
     if "oneOf" in node:
         keys = [", ".join(b.get("required", ["…"])) for b in node["oneOf"]]
         out.append("exactly one of: " + " / ".join(f"({k})" for k in keys))

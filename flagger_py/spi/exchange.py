@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -88,11 +88,13 @@ def sent_secrets(
     headers: Mapping[str, str] | Iterable[tuple[str, str]] | None, *, secret_url: str | None = None
 ) -> list[str]:
     """What an answer must not repeat: the values of the headers sent (but the content types) and
-    their last word (the token of ``Bearer <token>``), and ``secret_url`` with its path (a webhook
-    address carries its secret in the path)."""
+    their last word (the token of ``Bearer <token>``), and ``secret_url`` with its path and query
+    values (a webhook address carries its secret there: Slack's path, Google Chat's key and token)."""
     pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
     values = [value for name, value in pairs if value.strip() and name.lower() not in _CONTENT_TYPES]
-    address = [secret_url, urlsplit(secret_url).path] if secret_url else []
+    parts = urlsplit(secret_url) if secret_url else None
+    query = [value for _, value in parse_qsl(parts.query) if value] if parts else []
+    address = [secret_url, parts.path, *query] if secret_url and parts else []
     return [*address, *values, *(value.split()[-1] for value in values)]
 
 

@@ -34,6 +34,7 @@ from flagger_py.model.strategy import Strategy
 from flagger_py.spi import Routes
 
 from . import objects
+from .matches import headers_only
 from .objects import Names
 
 API = "appmesh.k8s.aws/v1beta1"
@@ -45,9 +46,9 @@ STRATEGIES: frozenset[Strategy] = frozenset({"canary", "a/b testing", "blue/gree
 
 
 def refusal(canary: Canary, provider: str) -> str | None:
-    """What both App Mesh routers refuse beyond their strategies and header-only matches: a canary
-    without spec.service, A/B matches on more than one condition, durations that do not parse, retry
-    events App Mesh does not know."""
+    """What both App Mesh routers refuse beyond their strategies: a canary without spec.service, A/B
+    matches on more than one condition or on more than headers, durations that do not parse, retry
+    events App Mesh does not know, in that order."""
     service = canary.spec.service
     if service is None:
         return f"spec.service: provider {provider} needs spec.service (at least its port)"
@@ -57,6 +58,9 @@ def refusal(canary: Canary, provider: str) -> str | None:
             f"spec.analysis.match: App Mesh routes A/B traffic on one condition (got {len(matches)}); "
             "put every header in one match"
         )
+    why = headers_only(canary, "App Mesh")
+    if why:
+        return why
     retries = service.retries
     if retries is not None and retries.per_try_timeout:
         problem = duration_problem(retries.per_try_timeout, "spec.service.retries.perTryTimeout")
@@ -207,7 +211,6 @@ class AppMeshRouter(
     live in the apex VirtualService."""
 
     strategies = STRATEGIES
-    headers_only_as = "App Mesh"
 
     def refuse(self, canary: Canary) -> str | None:
         service = canary.spec.service

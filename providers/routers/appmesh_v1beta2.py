@@ -57,7 +57,6 @@ class AppMeshV1Beta2Router(
     VirtualRouter."""
 
     strategies = appmesh.STRATEGIES
-    headers_only_as = "App Mesh"
 
     def __init__(self, context: RouterContext) -> None:
         super().__init__(context)

@@ -274,6 +274,8 @@ class OneObjectRouter:
             cls.reads = staticmethod(reads)
 
     def __init__(self, context: RouterContext) -> None:
+        if not getattr(self, "provider", "") or not getattr(self, "kind", ""):
+            raise TypeError(f"{type(self).__name__} names no provider= or kind= in its class statement")
         self.cluster = context.cluster
         self.options = context.options
 

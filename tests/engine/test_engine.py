@@ -4,6 +4,7 @@ finalizer and deletion, then the run — the engine's rooms, each entered once, 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from flagger_py.domain.effective import ControllerDefaults
 from flagger_py.engine import finalizer
 from flagger_py.engine.reconcile import Engine, Outcome
 from flagger_py.model.canary import CanaryStatus
+from flagger_py.ports.adapters import Adapters
+from flagger_py.ports.protocols import Deps
 from flagger_py.testing.memory import MemoryCluster
 
 
@@ -210,3 +213,8 @@ def test_deleted_without_the_finalizer_gives_the_target_back() -> None:
     assert cluster.workloads.released == 1
     cluster.workloads.missing = True
     asyncio.run(e.deleted(body(), None))  # a target that is gone too: nothing to retry
+
+
+def test_every_port_of_a_tick_but_the_router_is_one_of_the_adapters() -> None:
+    """``Adapters.deps`` passes the shared ports by name: a port Deps gains must be an adapter too."""
+    assert {f.name for f in fields(Deps)} - {"router"} <= {f.name for f in fields(Adapters)}

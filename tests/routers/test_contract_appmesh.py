@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flagger_py.model.canary import Canary
 from flagger_py.plugins import registry
+from flagger_py.spi import RouterContext
+from flagger_py.testing.objects import MemoryObjects
 from flagger_py.testing.routers import RouterContract
 
 
@@ -65,3 +68,31 @@ class TestAppMeshV1Beta2(RouterContract):
                 "spec": {"listeners": [listener], "routes": [route]},
             }
         ]
+
+
+def test_app_mesh_refuses_a_match_it_cannot_route_before_a_bad_retry_setting() -> None:
+    for name in ("appmesh", "appmesh:v1beta2"):
+        router = registry("router").get(name)(RouterContext(MemoryObjects(), {}))
+        canary = Canary.model_validate(
+            {
+                "metadata": {"name": "podinfo", "namespace": "test"},
+                "spec": {
+                    "provider": name,
+                    "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
+                    "service": {
+                        "port": 80,
+                        "meshName": "global",
+                        "retries": {"attempts": 3, "retryOn": "nope"},
+                    },
+                    "analysis": {
+                        "interval": "1m",
+                        "threshold": 5,
+                        "iterations": 5,
+                        "match": [{"queryParams": {"q": {"exact": "1"}}}],
+                    },
+                },
+            }
+        )
+        assert (router.check(canary) or "").startswith(
+            "spec.analysis.match[0]: App Mesh routes A/B traffic by headers only"
+        )

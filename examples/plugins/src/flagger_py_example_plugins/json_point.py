@@ -1,4 +1,4 @@
-"""Metric provider ``jsonpoint``: one number read from a JSON HTTP API of yours.
+"""Metric provider ``example.com/jsonpoint``: one number read from a JSON HTTP API of yours.
 
 A query is sent as ``GET <address>/query?q=<query>&window=<seconds>`` with ``Authorization: Bearer
 <token>`` (the Secret's key ``token``, required); the answer is ``{"value": <number>}``, and a

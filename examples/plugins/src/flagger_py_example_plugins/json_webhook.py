@@ -1,4 +1,4 @@
-"""Notifier ``jsonwebhook``: each alert posted to the AlertProvider's address as one JSON object.
+"""Notifier ``example.com/jsonwebhook``: each alert posted to the AlertProvider's address as one JSON object.
 
 ``{"canary": "<name>.<namespace>", "name", "namespace", "severity", "message",
 "fields": [{"name", "value"}, ...]}``, with ``Authorization: Bearer <token>`` when the
