@@ -158,6 +158,7 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
         ),
         "api_by_resource": dict(audit.by_resource(analysis).most_common()),
         "api_requests_per_canary_initialization": round(len(init) / n, 2),
+        "api_by_resource_initialization": dict(audit.by_resource(init).most_common()),
         "cpu_seconds_per_canary_tick": round(controller.cpu_between(release_mono, done_mono) / ticks, 5),
         "rss_baseline_mib": round(baseline / 2**20, 1),
         "rss_peak_mib": round(peak / 2**20, 1),
