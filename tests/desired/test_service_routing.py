@@ -129,7 +129,12 @@ def test_validate_reports_the_router_a_service_target_cannot_use(tmp_path: Path)
     assert cli.validate([str(path)], out=out, err=err) == 1
     line = out.getvalue()
     assert line.startswith(f"{path}:1 Canary/podinfo spec.provider: appmesh:v1beta2 VirtualNodes select pods")
-    path.write_text(path.read_text().replace("appmesh:v1beta2", "gatewayapi:v1"))
+    gateway = "  service: {port: 9898, gatewayRefs: [{name: public, namespace: gateways}]}\n"
+    path.write_text(
+        path.read_text()
+        .replace("appmesh:v1beta2", "gatewayapi:v1")
+        .replace("  service: {port: 9898}\n", gateway)
+    )
     assert cli.validate([str(path)], out=io.StringIO(), err=io.StringIO()) == 0
 
 
