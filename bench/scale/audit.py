@@ -69,5 +69,26 @@ def status_writes(found: list[Request], namespace: str) -> dict[str, list[float]
     return out
 
 
+def primary_waits(found: list[Request], namespace: str, interval: float) -> dict[str, float]:
+    """Per canary whose promoted primary was not rolled out by the next tick: when the promoting tick
+    wrote its status. That next tick only halts ("Halt advancement", an Event, no status write), so
+    outside the controller it looks like a tick one interval late; it is the cluster's rollout time.
+    ``found`` is one release's requests: the first write of a ``<name>-primary`` Deployment in it is
+    the promotion."""
+    promoted: dict[str, float] = {}
+    for r in found:
+        if r.resource == "deployments" and r.namespace == namespace and r.verb in WRITES:
+            name = r.name.removesuffix("-primary")
+            if name != r.name:
+                promoted.setdefault(name, r.at)
+    waits = {}
+    for name, times in status_writes(found, namespace).items():
+        at = promoted.get(name)
+        after = sorted(t for t in times if at is not None and t >= at)
+        if len(after) >= 2 and after[1] - after[0] > 1.5 * interval:
+            waits[name] = after[0]
+    return waits
+
+
 def _seconds(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()

@@ -28,6 +28,7 @@ ROWS = (
     ("tick lateness p50 (s, audit log)", "lateness_p50_seconds"),
     ("tick lateness p99 (s, audit log)", "lateness_p99_seconds"),
     ("tick lateness p99 (s, internal)", "internal_lateness_p99_seconds"),
+    ("canaries whose promoted primary took a tick more", "primary_waits"),
     ("event-loop lag p99 (s)", "event_loop_lag_p99_seconds"),
     ("Prometheus queries / canary / tick", "prometheus_queries_per_canary_tick"),
     ("wall time (s)", "wall_seconds"),

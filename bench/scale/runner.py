@@ -6,6 +6,7 @@ import itertools
 import math
 import statistics
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,20 +48,34 @@ def quantile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
 
 
-def lateness(writes: dict[str, list[float]], interval: float) -> list[float]:
+def lateness(
+    writes: dict[str, list[float]], interval: float, waits: Mapping[str, float] | None = None
+) -> list[float]:
     """How late ticks came, seen from outside: per canary, the first status write of each tick, and
-    how much more than an interval lies between consecutive ones."""
+    how much more than an interval lies between consecutive ones. ``waits`` (``audit.primary_waits``)
+    are ticks followed by a tick that wrote nothing because the primary was still rolling out: the gap
+    after them is not lateness."""
     late = []
-    for times in writes.values():
+    for name, times in writes.items():
+        held = (waits or {}).get(name)
         ticks: list[float] = []
         for at in sorted(times):
             if not ticks or at - ticks[-1] > 0.5 * interval:
                 ticks.append(at)
         for a, b in itertools.pairwise(ticks):
+            if a == held:
+                continue
             gap = b - a
             if 0.5 * interval < gap < 2.5 * interval:
                 late.append(max(0.0, gap - interval))
     return late
+
+
+def seen_lateness(found: list[audit.Request], namespace: str, interval: float) -> tuple[list[float], int]:
+    """The lateness of a release's ticks seen in the audit log, and how many canaries' primaries took a
+    tick more to roll out (not lateness: ``audit.primary_waits``)."""
+    waits = audit.primary_waits(found, namespace, interval)
+    return lateness(audit.status_writes(found, namespace), interval, waits), len(waits)
 
 
 def histogram_quantile(text_before: str, text_after: str, name: str, q: float) -> float | None:
@@ -130,7 +145,7 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
     idle = audit.between(found, idle_wall, idle_end)
     idle_ticks = n * (idle_end - idle_wall) / settings.seconds
     idle_verbs = audit.by_verb(idle)
-    late = lateness(audit.status_writes(analysis, namespace), settings.seconds)
+    late, waits = seen_lateness(analysis, namespace, settings.seconds)
     lag = [v for at, v in controller.lag_samples if release_mono <= at <= done_mono]
     promoted = workload.promotions(api, namespace)
     baseline = controller.rss_at(baseline_at)
@@ -168,6 +183,7 @@ def run(env: Environment, controller: Controller, n: int, settings: Settings) ->
         "lateness_p50_seconds": quantile(late, 0.5),
         "lateness_p99_seconds": quantile(late, 0.99),
         "lateness_samples": len(late),
+        "primary_waits": waits,
         "event_loop_lag_p99_seconds": quantile(lag, 0.99),
         "prometheus_queries_per_canary_tick": round((queries_after - queries_before) / ticks, 3),
         "finished": final.get("Succeeded", 0) == n,
