@@ -84,7 +84,9 @@ def primary_waits(found: list[Request], namespace: str, interval: float) -> dict
     waits = {}
     for name, times in status_writes(found, namespace).items():
         at = promoted.get(name)
-        after = sorted(t for t in times if at is not None and t >= at)
+        if at is None:
+            continue
+        after = sorted(t for t in times if t >= at)
         if len(after) >= 2 and after[1] - after[0] > 1.5 * interval:
             waits[name] = after[0]
     return waits
